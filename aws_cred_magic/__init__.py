@@ -1,0 +1,111 @@
+"""aws_cred_magic: see, switch and juggle AWS credentials inside Jupyter.
+
+``%load_ext aws_cred_magic`` registers the magics. The same features are plain functions:
+``resolution_table``, ``profiles``, ``use_profile``, ``use_keys``, ``whoami``,
+``storage_options`` and ``panel``. Importing this package imports neither boto3, pandas
+nor ipywidgets: each loads when first needed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .errors import AwsCredError
+from .masking import mask_access_key
+
+if TYPE_CHECKING:  # pragma: no cover
+    import boto3
+    import pandas
+
+    from .model import Identity
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AwsCredError",
+    "load_ipython_extension",
+    "mask_access_key",
+    "panel",
+    "profiles",
+    "resolution_table",
+    "storage_options",
+    "unload_ipython_extension",
+    "use_keys",
+    "use_profile",
+    "whoami",
+]
+
+
+def resolution_table(profile: str | None = None, **kwargs: Any) -> pandas.DataFrame:
+    """boto3's credential chain as a DataFrame; see ``aws_cred_magic.resolve.resolution_table``."""
+    from .resolve import resolution_table as _table
+
+    return _table(profile, **kwargs)
+
+
+def profiles() -> pandas.DataFrame:
+    """Every profile in the AWS config and credentials files, as a DataFrame."""
+    from .discover import profiles_frame
+
+    return profiles_frame()
+
+
+def use_profile(name: str, *, region: str | None = None) -> boto3.Session:
+    """Switch to profile ``name``: returns its ``boto3.Session`` and makes it current.
+
+    Inside IPython with the extension loaded, it is injected as ``session`` too.
+    """
+    from .sessions import api_state
+
+    return api_state().use_profile(name, region=region).session
+
+
+def use_keys(
+    access_key_id: str,
+    secret_access_key: str,
+    session_token: str | None = None,
+    *,
+    region: str | None = None,
+) -> boto3.Session:
+    """Switch to temporary keys after checking their format; returns the ``boto3.Session``."""
+    from .sessions import api_state
+
+    return api_state().use_keys(access_key_id, secret_access_key, session_token, region=region).session
+
+
+def whoami(session: boto3.Session | None = None) -> Identity:
+    """STS GetCallerIdentity for ``session`` (default: the current one), with how the
+    credentials were resolved. Raises ``AwsCredError`` with a one-line reason on failure."""
+    from .identity import whoami as _whoami
+    from .sessions import api_state
+
+    return _whoami(session or api_state().current_session(), timeout=api_state().timeout)
+
+
+def storage_options(session: boto3.Session | None = None) -> dict:
+    """The ``storage_options`` pandas and s3fs accept, for ``session`` (default: current)."""
+    from .sessions import api_state, storage_options_for
+
+    return storage_options_for(session or api_state().current_session())
+
+
+def panel(**kwargs: Any):
+    """The credentials panel (ipywidgets) over the current shell's state."""
+    from .sessions import api_state
+    from .widget import CredentialPanel
+
+    return CredentialPanel(api_state(), **kwargs)
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """Called by ``%load_ext aws_cred_magic``: registers the magics."""
+    from .magics import load_extension
+
+    load_extension(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """Called by ``%unload_ext aws_cred_magic``: undoes what loading and using did."""
+    from .magics import unload_extension
+
+    unload_extension(ipython)

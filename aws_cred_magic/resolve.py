@@ -1,0 +1,671 @@
+"""Resolve: walk botocore's own credential chain, provider by provider, and explain it.
+
+The providers come from the session's real resolver
+(``session.get_component('credential_provider').providers``), so the rows follow whatever
+botocore is installed. Providers that only read files or the environment are really loaded.
+The four that would start a process or touch the network (credential_process, container,
+IMDS, and assume-role, whose ``load()`` resolves its source eagerly) are swapped for *dry*
+subclasses unless ``probe=True``: they make the same decision botocore makes (does this
+provider claim the profile? is its configuration valid?) but return a placeholder instead
+of running anything. A provider that claims always returns credentials or raises, so the
+first one that claims is the winner; only IMDS can be unknown without the network.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import threading
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .discover import ConfigFiles, expand_path, load_config_files, profile_choice
+from .errors import describe_error
+from .masking import mask_access_key
+from .model import ProviderRow, Resolution
+
+if TYPE_CHECKING:  # pragma: no cover
+    import boto3
+    import pandas
+
+DEFAULT_PROBE_TIMEOUT = 1.0
+
+
+@dataclass
+class _Outcome:
+    """What one provider's ``load()`` did: credentials, a placeholder, nothing, or an error."""
+
+    credentials: Any = None
+    error: BaseException | None = None
+    unknown: str = ""  # why the outcome cannot be known (IMDS without probe, timeout)
+
+    @property
+    def claims(self) -> bool:
+        return self.credentials is not None or self.error is not None
+
+
+def _dry_provider_classes() -> dict[type, type]:
+    """Build the dry stand-ins; defined lazily so importing this module stays cheap."""
+    from botocore import credentials as bc
+
+    class NotLoaded(bc.Credentials):
+        """Placeholder for credentials botocore would fetch by running or calling something."""
+
+        def __init__(self, method: str, reason: str) -> None:
+            super().__init__(None, None, method=method)
+            self.reason = reason
+
+    class DryProcessProvider(bc.ProcessProvider):
+        def _retrieve_credentials_using(self, credential_process):
+            raise _Claimed(NotLoaded(self.METHOD, f"runs {credential_process}; not run"))
+
+        def load(self):
+            try:
+                return super().load()
+            except _Claimed as claimed:
+                return claimed.credentials
+
+    class DryContainerProvider(bc.ContainerProvider):
+        def _retrieve_or_fail(self):
+            # Make the checks botocore makes before its request: the URL's host and the
+            # authorization token file are validated, so a bad value is a real error here too.
+            if self._provided_relative_uri():
+                full_uri = self._fetcher.full_url(self._environ[self.ENV_VAR])
+            else:
+                full_uri = self._environ[self.ENV_VAR_FULL]
+            self._fetcher._validate_allowed_url(full_uri)
+            self._build_headers()
+            return NotLoaded(self.METHOD, f"would GET {full_uri}; not contacted")
+
+    class DryInstanceMetadataProvider(bc.InstanceMetadataProvider):
+        def load(self):
+            if self._role_fetcher._disabled:
+                return None
+            return NotLoaded(self.METHOD, "not contacted")
+
+    class DryProfileProviderBuilder(bc.ProfileProviderBuilder):
+        def _create_process_provider(self, profile_name):
+            return DryProcessProvider(
+                profile_name=profile_name, load_config=lambda: self._session.full_config
+            )
+
+    return {
+        "NotLoaded": NotLoaded,
+        bc.ProcessProvider: DryProcessProvider,
+        bc.ContainerProvider: DryContainerProvider,
+        bc.InstanceMetadataProvider: DryInstanceMetadataProvider,
+        bc.ProfileProviderBuilder: DryProfileProviderBuilder,
+    }
+
+
+class _Claimed(Exception):  # noqa: N818 - a control-flow signal, not an error
+    def __init__(self, credentials: Any) -> None:
+        self.credentials = credentials
+
+
+def _inspecting_assume_role_class():
+    from botocore.credentials import AssumeRoleProvider
+
+    class InspectingAssumeRoleProvider(AssumeRoleProvider):
+        """botocore's assume-role provider, recording each hop of a role chain."""
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.hops: list[tuple[str, dict, Any]] = []
+
+        def _resolve_source_credentials(self, role_config, profile_name):
+            credentials = super()._resolve_source_credentials(role_config, profile_name)
+            self.hops.append((profile_name, role_config, credentials))
+            return credentials
+
+    return InspectingAssumeRoleProvider
+
+
+def _inspectable(provider: Any, session: Any, probe: bool, dry: dict) -> Any:
+    """The provider to call ``load()`` on: itself, or a dry or inspecting copy."""
+    from botocore import credentials as bc
+
+    if isinstance(provider, bc.AssumeRoleProvider):
+        if probe:
+            builder, sourcer = provider._profile_provider_builder, provider._credential_sourcer
+        else:
+            builder = dry[bc.ProfileProviderBuilder](session, cache={})
+            sourcer = bc.CanonicalNameCredentialSourcer(
+                [
+                    bc.EnvProvider(),
+                    _inspectable(bc.ContainerProvider(), session, probe, dry),
+                    _inspectable(_imds_provider_of(session), session, probe, dry),
+                ]
+            )
+        return _inspecting_assume_role_class()(
+            load_config=provider._load_config,
+            client_creator=provider._client_creator,
+            cache={},
+            profile_name=provider._profile_name,
+            prompter=_never_prompt,
+            credential_sourcer=sourcer,
+            profile_provider_builder=builder,
+        )
+    if probe:
+        return provider
+    if type(provider) is bc.ProcessProvider:
+        return dry[bc.ProcessProvider](
+            profile_name=provider._profile_name, load_config=provider._load_config
+        )
+    if type(provider) is bc.ContainerProvider:
+        return dry[bc.ContainerProvider](environ=provider._environ, fetcher=provider._fetcher)
+    if type(provider) is bc.InstanceMetadataProvider:
+        return dry[bc.InstanceMetadataProvider](provider._role_fetcher)
+    return provider
+
+
+def _imds_provider_of(session: Any) -> Any:
+    from botocore.credentials import InstanceMetadataProvider
+
+    resolver = session.get_component("credential_provider")
+    return next(p for p in resolver.providers if isinstance(p, InstanceMetadataProvider))
+
+
+def _never_prompt(prompt: str = "") -> str:
+    # Inspection never freezes deferred credentials, so botocore never asks for an MFA code.
+    raise RuntimeError("aws_cred_magic does not prompt while inspecting")
+
+
+def _is_network_provider(provider: Any) -> bool:
+    from botocore import credentials as bc
+
+    return isinstance(
+        provider,
+        (bc.ProcessProvider, bc.ContainerProvider, bc.InstanceMetadataProvider)
+        + (bc.AssumeRoleProvider,),
+    )
+
+
+def _load(provider: Any) -> _Outcome:
+    try:
+        return _Outcome(credentials=provider.load())
+    except Exception as exc:  # botocore raises many types; each one ends the chain
+        return _Outcome(error=exc)
+
+
+def _load_all(
+    providers: list[Any], probe: bool, timeout: float
+) -> tuple[list[_Outcome], list[Any]]:
+    """Load every provider; with ``probe`` the side-effecting ones run concurrently and the
+    whole wait is bounded by ``timeout`` seconds."""
+    outcomes: list[_Outcome | None] = [None] * len(providers)
+    threads = []
+    for index, provider in enumerate(providers):
+        if probe and _is_network_provider(provider):
+
+            def run(index=index, provider=provider):
+                outcomes[index] = _load(provider)
+
+            thread = threading.Thread(target=run, daemon=True, name=f"probe-{provider.METHOD}")
+            thread.start()
+            threads.append(thread)
+        else:
+            outcomes[index] = _load(provider)
+    deadline = time.monotonic() + timeout
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    final = [
+        outcome or _Outcome(unknown=f"no answer within {timeout:g} s; not waited for")
+        for outcome in outcomes
+    ]
+    return final, providers
+
+
+# ---------------------------------------------------------------------------------------
+# Describing one row
+
+
+def _access_key_of(credentials: Any) -> str:
+    # Refreshable credentials refresh (network) when .access_key is read; _access_key does not.
+    key = getattr(credentials, "_access_key", None)
+    if key is None and type(credentials).__name__ == "Credentials":
+        key = credentials.access_key
+    return mask_access_key(key)
+
+
+def _expiry_of(credentials: Any) -> dt.datetime | None:
+    expiry = getattr(credentials, "_expiry_time", None)
+    if isinstance(expiry, dt.datetime):
+        return expiry if expiry.tzinfo else expiry.replace(tzinfo=dt.timezone.utc)
+    return None
+
+
+class _Describer:
+    """Location and a sentence for each provider, from configuration only."""
+
+    def __init__(self, session: Any, files: ConfigFiles, profile: str, explicit_profile: bool):
+        self.session = session
+        self.files = files
+        self.profile = profile
+        self.explicit_profile = explicit_profile
+        self.settings = files.profile(profile)
+
+    def location(self, provider: Any) -> str:
+        method = provider.METHOD
+        env = os.environ
+        if method == "env":
+            names = [
+                n
+                for n in (
+                    "AWS_ACCESS_KEY_ID",
+                    "AWS_SECRET_ACCESS_KEY",
+                    "AWS_SECURITY_TOKEN",
+                    "AWS_SESSION_TOKEN",
+                    "AWS_CREDENTIAL_EXPIRATION",
+                )
+                if env.get(n)
+            ]
+            return "env " + ", ".join(names) if names else "env AWS_ACCESS_KEY_ID"
+        if method == "assume-role":
+            return self.files.where(self.profile, "role_arn")
+        if method == "assume-role-with-web-identity":
+            token = None if self.explicit_profile else env.get("AWS_WEB_IDENTITY_TOKEN_FILE")
+            if token:
+                return f"env AWS_WEB_IDENTITY_TOKEN_FILE={token}"
+            token = self.settings.get("web_identity_token_file")
+            if token:
+                return f"{token} ({self.files.where(self.profile, 'web_identity_token_file')})"
+            return ""
+        if method == "sso":
+            return self.files.where(self.profile)
+        if method == "shared-credentials-file":
+            return f"{self.files.credentials_path} [{self.profile}]"
+        if method == "config-file":
+            header = self.files.config_section_of(self.profile) or (
+                "default" if self.profile == "default" else f"profile {self.profile}"
+            )
+            return f"{self.files.config_path} [{header}]"
+        if method == "login":
+            return self.files.where(self.profile, "login_session")
+        if method == "custom-process":
+            command = self.settings.get("credential_process")
+            return f"{command}" if command else ""
+        if method == "ec2-credentials-file":
+            path = env.get("AWS_CREDENTIAL_FILE")
+            return f"env AWS_CREDENTIAL_FILE={expand_path(path)}" if path else ""
+        if method == "boto-config":
+            return self._boto_location()
+        if method == "container-role":
+            if env.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"):
+                return "http://169.254.170.2" + env["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"]
+            return env.get("AWS_CONTAINER_CREDENTIALS_FULL_URI", "")
+        if method == "iam-role":
+            fetcher = getattr(provider, "_role_fetcher", None)
+            return getattr(fetcher, "_base_url", "") or ""
+        return ""
+
+    def _boto_location(self) -> str:
+        if "BOTO_CONFIG" in os.environ:
+            return f"env BOTO_CONFIG={os.environ['BOTO_CONFIG']}"
+        existing = [p for p in ("/etc/boto.cfg", "~/.boto") if os.path.isfile(expand_path(p))]
+        return ", ".join(existing) or "/etc/boto.cfg, ~/.boto"
+
+    def configured_detail(self, provider: Any, credentials: Any, not_loaded: type) -> str:
+        """What the provider found, for a row that claims."""
+        method = provider.METHOD
+        if isinstance(credentials, not_loaded):
+            base = credentials.reason
+            if method == "custom-process":
+                base = f"credential_process configured: {base}"
+            elif method == "iam-role":
+                base = "EC2 instance metadata would be queried; not contacted"
+            return base
+        if method == "assume-role":
+            return self.role_chain_detail(getattr(provider, "hops", []))
+        if method == "assume-role-with-web-identity":
+            role = (
+                None if self.explicit_profile else os.environ.get("AWS_ROLE_ARN")
+            ) or self.settings.get("role_arn")
+            return f"role {role} with a web identity token; STS is called on first use"
+        if method == "sso":
+            return self.sso_detail()
+        if method == "login":
+            return f"login session {self.settings.get('login_session')} from the login cache"
+        if method == "env" and os.environ.get("AWS_CREDENTIAL_EXPIRATION"):
+            return f"keys in environment variables, expiring {os.environ['AWS_CREDENTIAL_EXPIRATION']}"
+        if method in ("shared-credentials-file", "config-file"):
+            return f"static keys for profile {self.profile}"
+        return "keys found"
+
+    def role_chain_detail(self, hops: list[tuple[str, dict, Any]]) -> str:
+        """``role A via source_profile B → role … → keys from <method> ****1234``."""
+        if not hops:
+            role = self.settings.get("role_arn")
+            return f"role {role}; STS AssumeRole is called on first use"
+        parts = []
+        for _profile, config, _credentials in reversed(hops):
+            via = (
+                f"source_profile {config['source_profile']}"
+                if config.get("source_profile")
+                else f"credential_source {config.get('credential_source')}"
+            )
+            parts.append(f"role {config['role_arn']} via {via}")
+        source = hops[0][2]
+        source_method = getattr(source, "method", None) or "source"
+        reason = getattr(source, "reason", "")
+        source_text = f"{source_method} {_access_key_of(source)}".strip()
+        if reason:
+            source_text += f" ({reason})"
+        text = " → ".join(parts) + f"; source credentials: {source_text}"
+        if any(config.get("mfa_serial") for _p, config, _c in hops):
+            text += "; asks for an MFA code on first use"
+        return text + "; STS AssumeRole is called on first use"
+
+    def sso_detail(self) -> str:
+        settings = dict(self.settings)
+        session_name = settings.get("sso_session")
+        if session_name:
+            settings.update(self.files.sso_session(session_name))
+        text = (
+            f"SSO account {settings.get('sso_account_id')} role {settings.get('sso_role_name')}"
+            f" via {'sso-session ' + session_name if session_name else settings.get('sso_start_url')}"
+        )
+        cache_key = session_name or settings.get("sso_start_url") or ""
+        token = _read_sso_token(cache_key)
+        if token is None:
+            return text + "; no cached SSO login: run `aws sso login` (first use will fail)"
+        expires = token.get("expiresAt", "?")
+        return text + f"; cached SSO login expires {expires}"
+
+
+def _read_sso_token(cache_key: str) -> dict | None:
+    from botocore.credentials import SSOProvider
+
+    digest = hashlib.sha1(cache_key.encode("utf-8")).hexdigest()
+    path = os.path.join(SSOProvider._SSO_TOKEN_CACHE_DIR, digest + ".json")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            token = json.load(handle)
+    except (OSError, ValueError):
+        return None
+    # Keep only what is safe to show: the token itself is a secret.
+    return {"expiresAt": token.get("expiresAt")} if isinstance(token, dict) else None
+
+
+# ---------------------------------------------------------------------------------------
+# The table
+
+
+def _region_and_source(boto_session: Any, region: str | None) -> tuple[str | None, str]:
+    name = boto_session.region_name
+    if name is None:
+        return None, "no region configured"
+    if region is not None:
+        return name, "passed explicitly"
+    if os.environ.get("AWS_DEFAULT_REGION") == name:
+        return name, "env AWS_DEFAULT_REGION"
+    return name, "profile setting"
+
+
+def build_boto3_session(
+    profile: str | None = None,
+    *,
+    region: str | None = None,
+    aws_access_key_id: str | None = None,
+    aws_secret_access_key: str | None = None,
+    aws_session_token: str | None = None,
+    aws_account_id: str | None = None,
+) -> boto3.Session:
+    """``boto3.Session`` with the same arguments, raising what boto3 raises."""
+    import boto3
+
+    return boto3.Session(
+        profile_name=profile,
+        region_name=region,
+        aws_access_key_id=aws_access_key_id,
+        aws_secret_access_key=aws_secret_access_key,
+        aws_session_token=aws_session_token,
+        aws_account_id=aws_account_id,
+    )
+
+
+def resolve(
+    profile: str | None = None,
+    *,
+    region: str | None = None,
+    aws_access_key_id: str | None = None,
+    aws_secret_access_key: str | None = None,
+    aws_session_token: str | None = None,
+    aws_account_id: str | None = None,
+    probe: bool = False,
+    timeout: float = DEFAULT_PROBE_TIMEOUT,
+    boto_session: boto3.Session | None = None,
+) -> Resolution:
+    """Explain how boto3 resolves credentials for these arguments. Never raises for bad
+    configuration: the error becomes a row. See ``resolution_table`` for the rules."""
+    secrets = (aws_secret_access_key, aws_session_token)
+    explicit_keys = any((aws_access_key_id, aws_secret_access_key, aws_session_token))
+    if boto_session is None:
+        try:
+            boto_session = build_boto3_session(
+                profile,
+                region=region,
+                aws_access_key_id=aws_access_key_id,
+                aws_secret_access_key=aws_secret_access_key,
+                aws_session_token=aws_session_token,
+                aws_account_id=aws_account_id,
+            )
+        except Exception as exc:  # what boto3.Session() raises before the chain runs
+            return _pre_chain_failure(profile, exc, secrets)
+    else:
+        explicit_keys = explicit_keys or boto_session._session._credentials is not None
+    return _resolve_session(boto_session, region, explicit_keys, probe, timeout, secrets)
+
+
+def _pre_chain_failure(profile: str | None, exc: BaseException, secrets) -> Resolution:
+    row = ProviderRow(
+        method="session",
+        status="error",
+        location="boto3.Session(" + (f"profile_name={profile!r}" if profile else "") + ")",
+        detail=describe_error(exc, secrets),
+    )
+    rows = [row]
+    try:  # still show the chain botocore would have walked, all of it unreached
+        import botocore.session
+
+        chain = botocore.session.Session(profile=profile).get_component("credential_provider")
+        rows += [
+            ProviderRow(
+                method=provider.METHOD,
+                status="not reached",
+                detail="not reached: boto3.Session() failed before the chain ran",
+            )
+            for provider in chain.providers
+        ]
+    except Exception:  # the same error again: the single error row says it all
+        pass
+    if profile:
+        chosen, chosen_by = profile, "explicit"
+    else:
+        chosen_by = next(
+            (v for v in ("AWS_DEFAULT_PROFILE", "AWS_PROFILE") if os.environ.get(v)), "default"
+        )
+        chosen = os.environ.get(chosen_by, "default")
+    return Resolution(rows=rows, profile=chosen, profile_chosen_by=chosen_by, region=None)
+
+
+def _resolve_session(
+    boto_session: Any, region: str | None, explicit_keys: bool, probe: bool, timeout: float, secrets
+) -> Resolution:
+    from botocore.credentials import EnvProvider
+
+    session = boto_session._session
+    choice = profile_choice(session)
+    region_name, region_source = _region_and_source(boto_session, region)
+    resolution = Resolution(
+        rows=[],
+        profile=choice.name,
+        profile_chosen_by=choice.chosen_by,
+        region=region_name,
+        region_source=region_source,
+        probed=probe,
+    )
+    try:
+        files = load_config_files(session)
+        chain = list(session.get_component("credential_provider").providers)
+    except Exception as exc:
+        resolution.rows.append(
+            ProviderRow(method="session", status="error", detail=describe_error(exc, secrets))
+        )
+        return resolution
+
+    dry = _dry_provider_classes()
+    describer = _Describer(session, files, choice.name, choice.explicit)
+    inspected = [_inspectable(p, session, probe, dry) for p in chain]
+    outcomes, inspected = _load_all(inspected, probe, timeout)
+
+    rows: list[ProviderRow] = []
+    winner_row: ProviderRow | None = None
+    stopped_by_error = False
+
+    if explicit_keys:
+        credentials = session.get_credentials()
+        winner_row = ProviderRow(
+            method="explicit",
+            status="winner",
+            access_key=_access_key_of(credentials),
+            location="boto3.Session(aws_access_key_id=…, aws_secret_access_key=…)",
+            detail="keys passed to the session in code; the chain below is not consulted",
+        )
+        rows.append(winner_row)
+
+    if choice.explicit and not any(isinstance(p, EnvProvider) for p in chain):
+        env_set = bool(os.environ.get("AWS_ACCESS_KEY_ID"))
+        rows.append(
+            ProviderRow(
+                method="env",
+                status="removed",
+                location=describer.location(EnvProvider()),
+                detail="removed: an explicit profile disables environment credentials"
+                + ("; AWS_ACCESS_KEY_ID is set but ignored" if env_set else ""),
+            )
+        )
+
+    for provider, outcome in zip(inspected, outcomes):
+        row = ProviderRow(method=provider.METHOD, location=describer.location(provider))
+        if outcome.credentials is not None:
+            row.access_key = _access_key_of(outcome.credentials)
+            row.expires = _expiry_of(outcome.credentials)
+        found = describer.configured_detail(provider, outcome.credentials, dry["NotLoaded"])
+        if outcome.unknown:
+            row.status = "not reached" if (winner_row or stopped_by_error) else "unknown"
+            row.detail = outcome.unknown
+        elif stopped_by_error:
+            row.status = "not reached"
+            row.detail = "not reached: botocore stopped at the error above"
+            if outcome.claims:
+                row.detail += " (this source is configured too)"
+        elif winner_row is not None:
+            if outcome.claims and provider.METHOD == "iam-role" and not probe:
+                row.status = "not reached"
+                row.detail = "not contacted: botocore stops at the winner"
+            elif outcome.claims:
+                row.status = "shadowed"
+                row.detail = _shadowed_detail(winner_row, choice, outcome, found, secrets)
+            else:
+                row.detail = _not_configured_detail(provider)
+        elif outcome.error is not None:
+            row.status = "error"
+            row.detail = describe_error(outcome.error, secrets)
+            stopped_by_error = True
+        elif outcome.credentials is not None:
+            if provider.METHOD == "iam-role" and not probe:
+                row.status = "unknown"
+                row.detail = (
+                    "EC2 instance metadata would be queried here; not contacted "
+                    "(use probe=True, or set AWS_EC2_METADATA_DISABLED=true off EC2)"
+                )
+            else:
+                row.status = "winner"
+                row.detail = found
+                winner_row = row
+        else:
+            row.detail = _not_configured_detail(provider)
+        if row.status == "winner" and row.expires is not None:
+            if row.expires < dt.datetime.now(dt.timezone.utc):
+                row.detail += "; expired: botocore raises when these keys are used"
+        rows.append(row)
+    resolution.rows = rows
+    return resolution
+
+
+def _shadowed_detail(winner: ProviderRow, choice, outcome: _Outcome, found: str, secrets) -> str:
+    if winner.method == "explicit":
+        reason = "keys passed in code win"
+    elif winner.method == "env" and not choice.explicit:
+        reason = "env keys win because no profile was passed explicitly"
+        if choice.chosen_by in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+            reason += f" ({choice.chosen_by} does not remove them)"
+    else:
+        reason = f"{winner.method} comes first in botocore's chain"
+    text = f"shadowed: {reason}; {found}"
+    if outcome.error is not None:
+        text += f"; would fail: {describe_error(outcome.error, secrets)}"
+    return text
+
+
+def _not_configured_detail(provider: Any) -> str:
+    method = provider.METHOD
+    if method == "iam-role" and getattr(getattr(provider, "_role_fetcher", None), "_disabled", False):
+        return "disabled by AWS_EC2_METADATA_DISABLED=true"
+    if method == "iam-role":
+        return "no instance metadata service answered"
+    hints = {
+        "env": "AWS_ACCESS_KEY_ID is not set",
+        "assume-role": "the profile has no role_arn",
+        "assume-role-with-web-identity": "no web identity token file configured",
+        "sso": "the profile has no sso_account_id / sso_role_name",
+        "shared-credentials-file": "no aws_access_key_id for this profile in the credentials file",
+        "login": "the profile has no login_session",
+        "custom-process": "the profile has no credential_process",
+        "config-file": "no aws_access_key_id for this profile in the config file",
+        "ec2-credentials-file": "AWS_CREDENTIAL_FILE is not set or has no AWSAccessKeyId",
+        "boto-config": "no [Credentials] keys in a boto config file",
+        "container-role": "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI not set",
+    }
+    return "not configured: " + hints.get(method, "this source found nothing")
+
+
+def resolution_table(
+    profile: str | None = None,
+    *,
+    region: str | None = None,
+    aws_access_key_id: str | None = None,
+    aws_secret_access_key: str | None = None,
+    aws_session_token: str | None = None,
+    aws_account_id: str | None = None,
+    probe: bool = False,
+    timeout: float = DEFAULT_PROBE_TIMEOUT,
+) -> pandas.DataFrame:
+    """Explain boto3's credential resolution as a DataFrame, one row per provider.
+
+    Rows follow the installed botocore's chain for this session (an ``explicit`` row first
+    when keys are passed). Columns: ``order``, ``method``, ``provider``, ``status``
+    (winner / shadowed / not configured / removed / error / not reached / unknown),
+    ``winner``, ``access_key`` (masked), ``location``, ``expires``, ``detail``.
+    ``df.attrs`` holds ``profile``, ``region`` and a one-line ``summary``.
+
+    With ``probe=False`` (default) nothing runs and nothing touches the network:
+    credential_process, container and IMDS sources are judged from their configuration.
+    With ``probe=True`` they are really loaded, concurrently, waiting at most ``timeout``
+    seconds in all. Deferred sources (assume-role, SSO, web identity) never call AWS here.
+    Never raises for bad configuration: the failing step becomes an ``error`` row.
+    """
+    return resolve(
+        profile,
+        region=region,
+        aws_access_key_id=aws_access_key_id,
+        aws_secret_access_key=aws_secret_access_key,
+        aws_session_token=aws_session_token,
+        aws_account_id=aws_account_id,
+        probe=probe,
+        timeout=timeout,
+    ).to_frame()

@@ -1,0 +1,21 @@
+# Shared setup for scripts/test and scripts/demo (sourced, not run).
+PYTHON=${PYTHON:-python3}
+
+setup_venv() {  # setup_venv EXTRA: create .venv and install the package with that extra
+  if [ ! -x .venv/bin/python ]; then
+    echo "== creating .venv with $($PYTHON --version)"
+    "$PYTHON" -m venv .venv
+  fi
+  echo "== installing aws_cred_magic[$1] into .venv"
+  .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[$1]"
+}
+
+ensure_chromium() {  # Debian's Chromium for Playwright (never `playwright install`)
+  if command -v chromium >/dev/null 2>&1; then return; fi
+  echo "== installing Debian's chromium"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+}

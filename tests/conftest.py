@@ -1,0 +1,265 @@
+"""Fixtures shared by the whole suite.
+
+Every test runs in an isolated AWS world: a temporary HOME with its own config and
+credentials files, every AWS_* and BOTO_* variable cleared, IMDS disabled unless a test
+turns it on, and a guard that fails the test if anything in this process connects to an
+address that is not loopback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import textwrap
+import threading
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+# Test credentials: fake, recognisable, and used as canaries in leak checks.
+CANARY_KEY_ID = "AKIATESTCANARY000001"
+CANARY_SECRET = "canarySecretCANARYsecretCanary0000000001"
+CANARY_TOKEN = "FwoGZXIvYXdzECANARYTOKENcanarytokenCANARYTOKEN" + "Q" * 60
+TEMP_KEY_ID = "ASIATESTTEMPKEY00002"
+
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+# --------------------------------------------------------------------------- network guard
+
+_violations: list[str] = []
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _check(address) -> None:
+    if isinstance(address, tuple) and address and address[0] not in LOOPBACK:
+        _violations.append(str(address[0]))
+        raise ConnectionRefusedError(f"test network guard: {address[0]} is not loopback")
+
+
+def _guarded_connect(self, address):
+    _check(address)
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self, address):
+    _check(address)
+    return _real_connect_ex(self, address)
+
+
+@pytest.fixture(autouse=True)
+def loopback_only(monkeypatch):
+    """Fail any test that makes this process connect outside loopback."""
+    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", _guarded_connect_ex)
+    _violations.clear()
+    yield
+    assert not _violations, f"connections outside loopback: {_violations}"
+
+
+# --------------------------------------------------------------------------- isolated AWS
+
+
+@dataclass
+class AwsWorld:
+    """Paths of the isolated AWS configuration, and helpers to fill them."""
+
+    home: Path
+    config: Path
+    credentials: Path
+    monkeypatch: pytest.MonkeyPatch
+
+    def write_config(self, text: str) -> Path:
+        self.config.write_text(textwrap.dedent(text))
+        return self.config
+
+    def write_credentials(self, text: str) -> Path:
+        self.credentials.write_text(textwrap.dedent(text))
+        return self.credentials
+
+    def setenv(self, name: str, value: str) -> None:
+        self.monkeypatch.setenv(name, value)
+
+    def delenv(self, name: str) -> None:
+        self.monkeypatch.delenv(name, raising=False)
+
+    def file(self, name: str, text: str, mode: int | None = None) -> Path:
+        path = self.home / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+        if mode is not None:
+            path.chmod(mode)
+        return path
+
+
+def isolate_environment(monkeypatch: pytest.MonkeyPatch, home: Path) -> AwsWorld:
+    for name in list(os.environ):
+        if name.startswith(("AWS_", "BOTO_")) or name == "BOTO_CONFIG":
+            monkeypatch.delenv(name)
+    aws_dir = home / ".aws"
+    aws_dir.mkdir(parents=True, exist_ok=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(aws_dir / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(aws_dir / "credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_LOGIN_CACHE_DIRECTORY", str(aws_dir / "login" / "cache"))
+    # botocore computes the SSO cache directory from HOME when it is imported.
+    from botocore.credentials import SSOProvider
+
+    monkeypatch.setattr(SSOProvider, "_SSO_TOKEN_CACHE_DIR", str(aws_dir / "sso" / "cache"))
+    import boto3
+
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
+    return AwsWorld(home, aws_dir / "config", aws_dir / "credentials", monkeypatch)
+
+
+@pytest.fixture
+def aws(tmp_path, monkeypatch) -> AwsWorld:
+    """An isolated HOME with empty AWS files and no AWS_* variables."""
+    return isolate_environment(monkeypatch, tmp_path / "home")
+
+
+# --------------------------------------------------------------------------- fake endpoints
+
+
+class _MetadataHandler(BaseHTTPRequestHandler):
+    server: FakeMetadataServer
+
+    def log_message(self, *args):  # keep test output clean
+        pass
+
+    def _send(self, status: int, body: str, content_type: str = "text/plain") -> None:
+        data = body.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_PUT(self):  # IMDSv2 token
+        self.server.requests.append(("PUT", self.path))
+        if self.path.endswith("/latest/api/token"):
+            self._send(200, "fake-imds-session-token")
+        else:
+            self._send(404, "")
+
+    def do_GET(self):
+        self.server.requests.append(("GET", self.path))
+        creds = json.dumps(self.server.credentials_document())
+        if self.server.kind == "container":
+            self._send(200, creds, "application/json")
+        elif self.path.endswith("/iam/security-credentials/"):
+            self._send(200, self.server.role)
+        elif self.path.endswith(f"/iam/security-credentials/{self.server.role}"):
+            self._send(200, creds, "application/json")
+        else:
+            self._send(404, "")
+
+
+class FakeMetadataServer(ThreadingHTTPServer):
+    """IMDS (``kind="imds"``) or container credentials endpoint on 127.0.0.1."""
+
+    daemon_threads = True
+
+    def __init__(self, kind: str, access_key: str, expires_in_hours: float = 6.0):
+        super().__init__(("127.0.0.1", 0), _MetadataHandler)
+        self.kind = kind
+        self.access_key = access_key
+        self.role = "fake-instance-role"
+        self.expires_in_hours = expires_in_hours
+        self.requests: list[tuple[str, str]] = []
+        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def credentials_document(self) -> dict:
+        import datetime as dt
+
+        expires = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=self.expires_in_hours)
+        return {
+            "Code": "Success",
+            "Type": "AWS-HMAC",
+            "AccessKeyId": self.access_key,
+            "SecretAccessKey": CANARY_SECRET,
+            "Token": CANARY_TOKEN,
+            "Expiration": expires.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+
+    def close(self) -> None:
+        self.shutdown()
+        self.server_close()
+
+
+class HangingServer:
+    """Accepts TCP connections (the kernel's backlog does) and never answers a byte."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@pytest.fixture
+def imds_server():
+    server = FakeMetadataServer("imds", "AKIATESTIMDSROLE0007")
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def container_server():
+    server = FakeMetadataServer("container", "AKIATESTCONTAINER008")
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def hanging_server():
+    server = HangingServer()
+    yield server
+    server.close()
+
+
+# --------------------------------------------------------------------------- moto STS
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def moto_server():
+    """A moto server on 127.0.0.1 answering STS (and S3) for the whole session."""
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def sts(aws, moto_server):
+    """The isolated world with STS (and every AWS endpoint) pointed at the moto server."""
+    aws.setenv("AWS_ENDPOINT_URL", moto_server)
+    aws.setenv("AWS_ENDPOINT_URL_STS", moto_server)
+    return moto_server
