@@ -29,6 +29,8 @@ _ADVICE = {
     "EndpointConnectionError": "the endpoint did not answer: check the network or the endpoint URL",
     "ConnectTimeoutError": "the endpoint did not answer in time: check the network or raise the timeout",
     "ReadTimeoutError": "the endpoint did not answer in time: check the network or raise the timeout",
+    "MfaCodeRequired": "use %aws_use PROFILE (it prompts for the code) or the panel's MFA field",
+    "RefreshWithMFAUnsupportedError": "use %aws_use PROFILE (it prompts for the code) or the panel's MFA field",
     "SSOTokenLoadError": "no valid SSO login cached: run `aws sso login` for this profile",
     "UnauthorizedSSOTokenError": "the SSO login has expired: run `aws sso login` for this profile",
 }

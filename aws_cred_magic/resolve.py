@@ -456,7 +456,8 @@ def resolve(
         except Exception as exc:  # what boto3.Session() raises before the chain runs
             return _pre_chain_failure(profile, exc, secrets)
     else:
-        explicit_keys = explicit_keys or boto_session._session._credentials is not None
+        loaded = boto_session._session._credentials  # set by keys passed in, or a past load
+        explicit_keys = explicit_keys or getattr(loaded, "method", None) == "explicit"
     return _resolve_session(boto_session, region, explicit_keys, probe, timeout, secrets)
 
 

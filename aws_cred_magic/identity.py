@@ -1,0 +1,135 @@
+"""Identity: who AWS says the credentials belong to (STS GetCallerIdentity).
+
+This is the one place that calls AWS. Calls are bounded by a timeout, are never retried
+for long, and failures become ``AwsCredError`` with a one-line, secret-free message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+from .errors import AwsCredError, describe_error
+from .masking import mask_access_key
+from .model import Identity
+
+if TYPE_CHECKING:  # pragma: no cover
+    import boto3
+    import pandas
+
+DEFAULT_TIMEOUT = 5.0
+STS_FALLBACK_REGION = "us-east-1"
+
+
+def credential_facts(credentials: Any) -> dict[str, Any]:
+    """Method, masked key and expiry of botocore credentials, read without a refresh."""
+    if credentials is None:
+        return {"method": None, "access_key": "", "expires": None}
+    key = getattr(credentials, "_access_key", None)
+    if key is None and not hasattr(credentials, "_refresh_using"):
+        key = credentials.access_key
+    expiry = getattr(credentials, "_expiry_time", None)
+    if isinstance(expiry, dt.datetime) and expiry.tzinfo is None:
+        expiry = expiry.replace(tzinfo=dt.timezone.utc)
+    return {
+        "method": getattr(credentials, "method", None),
+        "access_key": mask_access_key(key),
+        "expires": expiry if isinstance(expiry, dt.datetime) else None,
+    }
+
+
+def _session_secrets(session: Any) -> tuple[str | None, ...]:
+    credentials = session._session._credentials
+    if credentials is None:
+        return ()
+    return (getattr(credentials, "_secret_key", None) or getattr(credentials, "secret_key", None),
+            getattr(credentials, "_token", None) or getattr(credentials, "token", None))
+
+
+def sts_client(session: boto3.Session, timeout: float) -> Any:
+    """An STS client that gives up after ``timeout`` seconds instead of retrying for long."""
+    from botocore.config import Config
+
+    config = Config(
+        connect_timeout=timeout,
+        read_timeout=timeout,
+        retries={"max_attempts": 1, "mode": "standard"},
+    )
+    return session.client(
+        "sts", region_name=session.region_name or STS_FALLBACK_REGION, config=config
+    )
+
+
+def whoami(
+    session: boto3.Session,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    source: str = "",
+    profile: str | None = None,
+) -> Identity:
+    """Call STS GetCallerIdentity with ``session``; raise ``AwsCredError`` on any failure."""
+    try:
+        credentials = session.get_credentials()
+        if credentials is None:
+            raise AwsCredError(
+                "No credentials found for this session (NoCredentialsError): run %aws_chain to "
+                "see why, then %aws_use PROFILE or %aws_keys."
+            )
+        response = sts_client(session, timeout).get_caller_identity()
+    except AwsCredError:
+        raise
+    except Exception as exc:  # botocore, STS and network errors, RuntimeError for expiry
+        raise AwsCredError(describe_error(exc, _session_secrets(session))) from None
+    facts = credential_facts(session.get_credentials())
+    return Identity(
+        account=response.get("Account"),
+        arn=response.get("Arn"),
+        user_id=response.get("UserId"),
+        method=facts["method"],
+        access_key=facts["access_key"],
+        region=session.region_name,
+        profile=profile if profile is not None else session.profile_name,
+        expires=facts["expires"],
+        source=source,
+    )
+
+
+def whoami_many(
+    named_sessions: Iterable[tuple[str, Any]],
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    label: str = "profile",
+) -> pandas.DataFrame:
+    """GetCallerIdentity for many sessions at once (threads), one row each.
+
+    ``named_sessions`` yields ``(name, session_or_factory)``; a factory (a callable
+    returning a session) is called inside the worker, so a profile that fails to build
+    becomes an error row instead of stopping the others.
+    """
+    import pandas as pd
+
+    items = list(named_sessions)
+
+    def one(item: tuple[str, Any]) -> dict[str, Any]:
+        name, target = item
+        try:
+            session = target() if callable(target) else target
+            identity = whoami(session, timeout=timeout, profile=getattr(session, "profile_name", None))
+            row = identity.to_dict()
+        except AwsCredError as exc:
+            row = Identity(error=str(exc)).to_dict()
+        except Exception as exc:  # a factory failing in an unexpected way is still one row
+            row = Identity(error=describe_error(exc)).to_dict()
+        row.pop("profile", None)
+        row.pop("source", None)
+        return {label: name, **row}
+
+    workers = max(1, min(16, len(items)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="aws-whoami") as pool:
+        rows = list(pool.map(one, items))
+    columns = [label, "account", "arn", "user_id", "method", "access_key", "region", "expires", "error"]
+    frame = pd.DataFrame(rows, columns=columns)
+    frame["expires"] = pd.to_datetime(frame["expires"], utc=True)
+    return frame

@@ -1,0 +1,367 @@
+"""Magics: a thin layer that parses arguments and calls the core.
+
+Bad input and every AWS failure surface as a one-line ``UsageError`` saying what to do; the
+current session is left exactly as it was. Settings are traitlets::
+
+    %config AwsCredMagics.session_var = "s"          # inject sessions as `s`
+    %config AwsCredMagics.set_default_session = False  # leave boto3's default alone
+    %config AwsCredMagics.timeout = 10.0              # seconds for STS and probes
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from traitlets import Bool, Float, Unicode
+
+from .errors import AwsCredError, describe_error
+from .identity import DEFAULT_TIMEOUT
+from .keys import check_keys, keys_from_block, looks_like_block
+from .namespace import Namespace
+from .sessions import CredentialState
+
+
+@contextmanager
+def _usage_errors() -> Iterator[None]:
+    """Turn our errors into IPython's one-line ``UsageError`` (no traceback)."""
+    try:
+        yield
+    except AwsCredError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _is_identifier(name: str) -> str:
+    if not name.isidentifier():
+        raise UsageError(f"{name!r} is not a valid Python variable name.")
+    return name
+
+
+@magics_class
+class AwsCredMagics(Magics):
+    """AWS credential magics. One instance per shell; it owns the shell's ``state``."""
+
+    session_var = Unicode(
+        "session", help="Variable the chosen boto3.Session is injected as."
+    ).tag(config=True)
+    set_default_session = Bool(
+        True, help="Point boto3's default session (boto3.client(...)) at the chosen session."
+    ).tag(config=True)
+    timeout = Float(
+        DEFAULT_TIMEOUT, help="Seconds to wait for STS and for credential endpoint probes."
+    ).tag(config=True)
+
+    def __init__(self, shell: Any = None, **kwargs: Any) -> None:
+        super().__init__(shell=shell, **kwargs)
+        user_ns = shell.user_ns if shell is not None else None
+        self.state = CredentialState(Namespace(user_ns), settings=self)
+
+    # ------------------------------------------------------------------ identity
+    @magic_arguments()
+    @argument("--profile", "-p", help="Ask about this profile instead of the current session.")
+    @argument("--var", "-v", help="Ask about this named session (see %%aws_sessions).")
+    @argument("--all", "-a", action="store_true", help="Every profile in your AWS config.")
+    @argument("--sessions", "-s", action="store_true", help="Every named session.")
+    @line_magic
+    def aws_whoami(self, line: str) -> Any:
+        """Show who AWS says you are, and where those credentials came from.
+
+        Calls STS GetCallerIdentity (no permissions needed) and shows the account, ARN and
+        user id, plus how the credentials were found: botocore's method, the masked access
+        key, the region and when they expire.
+
+        Examples::
+
+            %aws_whoami                 # the current session
+            %aws_whoami --profile dev   # a profile, without switching to it
+            ident = %aws_whoami         # keep the result: ident.account, ident.to_dict()
+            %aws_whoami --all           # every profile at once, as a table
+            %aws_whoami --sessions      # every named session at once
+        """
+        args = parse_argstring(self.aws_whoami, line)
+        if args.all and args.sessions:
+            raise UsageError("Use either --all or --sessions, not both.")
+        with _usage_errors():
+            if args.all:
+                return self._identities(self.state.whoami_profiles(), "every profile")
+            if args.sessions:
+                if not self.state.records:
+                    raise AwsCredError("No named sessions yet: create one with %aws_use or %aws_keys.")
+                return self._identities(self.state.whoami_sessions(), "every named session")
+            return self.state.whoami(var=args.var, profile=args.profile)
+
+    def _identities(self, frame: Any, what: str) -> Any:
+        from .frames import IdentitiesFrame, styled
+
+        failed = int(frame["error"].notna().sum())
+        summary = f"GetCallerIdentity for {what}: {len(frame) - failed} ok, {failed} failed"
+        return styled(frame, IdentitiesFrame, summary)
+
+    # ------------------------------------------------------------------ tables
+    @magic_arguments()
+    @argument("--profile", "-p", help="Explain this profile instead of the current session.")
+    @argument("--region", "-r", help="Region to resolve with.")
+    @argument(
+        "--probe",
+        action="store_true",
+        help="Really run credential_process and call container/IMDS endpoints (bounded by the timeout).",
+    )
+    @line_magic
+    def aws_chain(self, line: str) -> Any:
+        """Show boto3's credential chain: every source, in botocore's order, and who wins.
+
+        One row per credential provider of the installed botocore: which one wins, which
+        are shadowed by it (and why), which are not configured, and where resolution stops
+        with an error. Access keys are masked. Nothing runs and nothing touches the network
+        unless you add --probe.
+
+        Examples::
+
+            %aws_chain
+            %aws_chain --profile prod
+            df = %aws_chain --probe
+            df[df.status == "shadowed"]
+        """
+        args = parse_argstring(self.aws_chain, line)
+        from .frames import ChainFrame, styled
+        from .resolve import resolve
+
+        record = self.state.current_record()
+        if args.profile is None and record is not None:
+            resolution = resolve(
+                boto_session=record.session, region=args.region, probe=args.probe,
+                timeout=self.timeout,
+            )
+            caption = f"{record.name} = {record.origin}: {resolution.summary()}"
+        else:
+            resolution = resolve(
+                args.profile, region=args.region, probe=args.probe, timeout=self.timeout
+            )
+            caption = resolution.summary()
+        return styled(resolution.to_frame(), ChainFrame, caption)
+
+    @line_magic
+    def aws_profiles(self, line: str = "") -> Any:
+        """List every profile in your AWS config and credentials files.
+
+        Shows each profile's kind (static keys, assume-role, sso, process, …), region,
+        the file and section it comes from, and a secret-free detail (role ARN, source
+        profile, MFA device, SSO start URL). The profile boto3 uses by default is marked
+        ``current``.
+
+        Example::
+
+            %aws_profiles
+            profiles = %aws_profiles
+            profiles[profiles.kind == "assume-role"]
+        """
+        if line.strip():
+            raise UsageError("%aws_profiles takes no arguments.")
+        from .discover import profiles_frame
+        from .frames import ProfilesFrame, styled
+
+        with _usage_errors():
+            frame = profiles_frame()
+        summary = (
+            f"{len(frame)} profiles in {frame.attrs['config_file']} and "
+            f"{frame.attrs['credentials_file']}; default: {frame.attrs['current_profile']}"
+        )
+        return styled(frame, ProfilesFrame, summary)
+
+    # ------------------------------------------------------------------ switching
+    @magic_arguments()
+    @argument("profile", help="The profile to switch to (see %%aws_profiles).")
+    @argument("--region", "-r", help="Region for the session (default: the profile's).")
+    @argument("--var", "-v", help="Variable name for the session (default: session).")
+    @argument("--check", action="store_true", help="Also call STS to confirm who you are.")
+    @line_magic
+    def aws_use(self, line: str) -> None:
+        """Switch to a profile without restarting the kernel.
+
+        Builds a boto3.Session for PROFILE, checks that it resolves credentials, injects it
+        as ``session`` (or --var NAME) and, for ``session``, points boto3's default session at
+        it so ``boto3.client("s3")`` follows. If anything is wrong, nothing changes.
+
+        Use --var to keep several identities side by side; only ``session`` moves boto3's
+        default.
+
+        Examples::
+
+            %aws_use dev
+            %aws_use prod --region eu-west-1 --check
+            %aws_use customer-a --var s_a
+        """
+        args = parse_argstring(self.aws_use, line)
+        var = _is_identifier(args.var) if args.var else None
+        with _usage_errors():
+            if args.check:  # check before switching, so a failure changes nothing
+                from .identity import whoami
+
+                session = self.state.build_profile_session(args.profile, region=args.region)
+                whoami(session, timeout=self.timeout)
+            record = self.state.use_profile(args.profile, region=args.region, var=var)
+        print(record.summary())
+
+    @magic_arguments()
+    @argument("--region", "-r", help="Region for the session.")
+    @argument("--var", "-v", help="Variable name for the session (default: session).")
+    @line_magic
+    def aws_keys(self, line: str) -> None:
+        """Enter temporary keys without ever writing them into a cell.
+
+        Asks with hidden prompts for the access key id, the secret access key and the
+        session token. At the first prompt you can also paste the whole block the AWS access
+        portal gives you (``export AWS_ACCESS_KEY_ID=…`` lines, Windows ``set`` or PowerShell
+        ``$Env:`` lines, or a ``[profile]`` snippet). Formats are checked before anything
+        changes; the keys go into a boto3.Session injected as ``session`` and nowhere else:
+        not the notebook, not the history, not a file.
+
+        Examples::
+
+            %aws_keys
+            %aws_keys --region us-west-2 --var client_b
+        """
+        args = parse_argstring(self.aws_keys, line)
+        var = _is_identifier(args.var) if args.var else None
+        with _usage_errors():
+            first = getpass.getpass("AWS access key id (or paste the whole block): ")
+            if looks_like_block(first):
+                keys = keys_from_block(first, region=args.region)
+            else:
+                check_keys(first, "x" * 40, "x" * 16)  # fail fast on a bad key id
+                secret = getpass.getpass("AWS secret access key: ")
+                token_prompt = (
+                    "AWS session token: "
+                    if first.strip().startswith("ASIA")
+                    else "AWS session token (Enter if none): "
+                )
+                token = getpass.getpass(token_prompt)
+                keys = check_keys(first, secret, token, args.region)
+            record = self.state.use_key_input(
+                keys, region=args.region, var=var, origin="keys entered with %aws_keys"
+            )
+        print(record.summary())
+
+    @magic_arguments()
+    @argument("profile", help="The profile the cell runs as.")
+    @argument("--region", "-r", help="Region for the cell's session.")
+    @cell_magic
+    def aws_profile(self, line: str, cell: str) -> None:
+        """Run one cell as another profile, then switch back.
+
+        Inside the cell, ``session`` and boto3's default session belong to PROFILE; both are
+        restored afterwards, also when the cell fails.
+
+        Example::
+
+            %%aws_profile audit
+            boto3.client("s3").list_buckets()
+        """
+        args = parse_argstring(self.aws_profile, line)
+        with _usage_errors():
+            session = self.state.build_profile_session(args.profile, region=args.region)
+        with self.state.namespace.temporarily(self.session_var, session):
+            result = self.shell.run_cell(cell, store_history=False)
+        if not result.success:
+            raise UsageError(
+                f"The cell failed while running as profile {args.profile!r} (error above); "
+                "the previous session is back."
+            )
+
+    @magic_arguments()
+    @argument("--drop", "-d", metavar="NAME", help="Forget this named session.")
+    @line_magic
+    def aws_sessions(self, line: str) -> Any:
+        """List the named sessions this kernel holds.
+
+        One row per session: its name, how it was made, botocore's method, the masked key,
+        region, expiry, and which one is current (the one boto3's default follows).
+
+        Examples::
+
+            %aws_sessions
+            %aws_sessions --drop s_a
+        """
+        args = parse_argstring(self.aws_sessions, line)
+        from .frames import ProfilesFrame, styled
+
+        with _usage_errors():
+            if args.drop:
+                self.state.drop(args.drop)
+                print(f"dropped session {args.drop!r}")
+                return None
+        frame = self.state.sessions_frame()
+        summary = f"{len(frame)} named sessions; current: {self.session_var}"
+        return styled(frame, ProfilesFrame, summary)
+
+    @magic_arguments()
+    @argument("--unset", action="store_true", help="Remove the variables this set.")
+    @argument("--var", "-v", help="Export this named session instead of the current one.")
+    @line_magic
+    def aws_env(self, line: str) -> None:
+        """Export the current session's credentials as AWS_* variables.
+
+        Shell commands (``!aws s3 ls``) and subprocesses then use the same identity as
+        boto3. Temporary credentials are exported as they are now: run it again after they
+        expire. ``--unset`` puts the variables back as they were.
+
+        Examples::
+
+            %aws_env
+            !aws sts get-caller-identity
+            %aws_env --unset
+        """
+        args = parse_argstring(self.aws_env, line)
+        with _usage_errors():
+            message = self.state.unset_env() if args.unset else self.state.export_env(args.var)
+        print(message)
+
+    @line_magic
+    def aws_panel(self, line: str = "") -> Any:
+        """Show the credentials panel: pick a profile or paste temporary keys, then Apply.
+
+        The panel drives the same state as the magics: what you apply there is what
+        ``session`` and %aws_whoami see.
+        """
+        if line.strip():
+            raise UsageError("%aws_panel takes no arguments.")
+        from .widget import CredentialPanel
+
+        try:
+            return CredentialPanel(self.state)
+        except AwsCredError as exc:
+            raise UsageError(str(exc)) from None
+        except Exception as exc:
+            raise UsageError(describe_error(exc)) from None
+
+
+def load_extension(ipython: Any) -> AwsCredMagics:
+    """Register the magics on ``ipython`` (once) and make their settings configurable."""
+    existing = ipython.magics_manager.registry.get("AwsCredMagics")
+    if existing is not None:
+        return existing
+    magics = AwsCredMagics(ipython)
+    ipython.register_magics(magics)
+    if magics not in ipython.configurables:
+        ipython.configurables.append(magics)
+    return magics
+
+
+def unload_extension(ipython: Any) -> None:
+    """Remove the magics and undo what they did (env vars, boto3 default, injected names)."""
+    magics = ipython.magics_manager.registry.pop("AwsCredMagics", None)
+    if magics is None:
+        return
+    magics.state.close()
+    table = ipython.magics_manager.magics
+    for kind, names in magics.magics.items():
+        for name in names:
+            if getattr(table[kind].get(name), "__self__", None) is magics:
+                del table[kind][name]
+    if magics in ipython.configurables:
+        ipython.configurables.remove(magics)

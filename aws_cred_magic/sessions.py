@@ -1,0 +1,400 @@
+"""Sessions: the named ``boto3.Session`` objects a kernel holds, and which one is current.
+
+``CredentialState`` is the one state object per shell. The magics own it; the panel and the
+Python API drive the same instance, so a switch made anywhere is seen everywhere. It builds
+sessions (from a profile or from keys), checks them before anything changes, and hands the
+result to a ``Namespace`` (namespace.py), which injects it into the notebook.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .errors import AwsCredError, describe_error
+from .identity import DEFAULT_TIMEOUT, credential_facts, whoami, whoami_many
+from .keys import KeyInput, check_keys
+from .masking import mask_access_key
+from .model import Identity, format_expiry
+from .namespace import Namespace
+
+if TYPE_CHECKING:  # pragma: no cover
+    import boto3
+    import pandas
+
+
+class MfaCodeRequired(Exception):  # noqa: N818 - reads as a message
+    """Raised instead of prompting when a role needs an MFA code nobody can type."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "this profile's role needs an MFA code: use %aws_use PROFILE (it prompts) or "
+            "type the code in the panel"
+        )
+
+
+def _refuse_prompt(prompt: str = "") -> str:
+    raise MfaCodeRequired()
+
+
+def set_mfa_prompter(session: boto3.Session, prompter: Callable[[str], str]) -> None:
+    """Give botocore's assume-role provider an MFA answer instead of ``getpass``."""
+    resolver = session._session.get_component("credential_provider")
+    provider = resolver.get_provider("assume-role")
+    provider._prompter = prompter
+
+
+@dataclass(repr=False)
+class SessionRecord:
+    """A session the kernel holds under ``name``, and how it was made. No secret inside
+    but the session itself, whose repr shows none."""
+
+    name: str
+    session: Any  # boto3.Session
+    origin: str  # "profile dev", "keys typed with %aws_keys", "keys pasted in the panel"
+    profile: str | None = None
+    created: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+
+    @property
+    def facts(self) -> dict[str, Any]:
+        return credential_facts(self.session.get_credentials())
+
+    @property
+    def region(self) -> str | None:
+        return self.session.region_name
+
+    def summary(self) -> str:
+        """``session = profile dev: shared-credentials-file ****************0002, us-east-2``."""
+        facts = self.facts
+        key = facts["access_key"] or "(key fetched on first use)"
+        text = f"{self.name} = {self.origin}: {facts['method']} {key}, region {self.region or '(none)'}"
+        if facts["expires"] is not None:
+            text += f", expires {format_expiry(facts['expires'])}"
+        return text
+
+    def __repr__(self) -> str:
+        return f"<SessionRecord {self.summary()}>"
+
+
+@dataclass
+class Settings:
+    """What the magics' traitlets configure; the magics class offers the same attributes."""
+
+    session_var: str = "session"
+    set_default_session: bool = True
+    timeout: float = DEFAULT_TIMEOUT
+
+
+class CredentialState:
+    """Named sessions of one shell, the current one, and the actions on them."""
+
+    def __init__(self, namespace: Namespace | None = None, settings: Any = None) -> None:
+        self.namespace = namespace or Namespace()
+        self.settings = settings or Settings()
+        self.records: dict[str, SessionRecord] = {}
+        self._listeners: list[Callable[[CredentialState], None]] = []
+
+    # ------------------------------------------------------------------ settings shortcuts
+    @property
+    def session_var(self) -> str:
+        return self.settings.session_var
+
+    @property
+    def timeout(self) -> float:
+        return float(self.settings.timeout)
+
+    # ------------------------------------------------------------------ observers
+    def observe(self, callback: Callable[[CredentialState], None]) -> None:
+        """Call ``callback(state)`` after every change (the panel refreshes itself)."""
+        self._listeners.append(callback)
+
+    def unobserve(self, callback: Callable[[CredentialState], None]) -> None:
+        if callback in self._listeners:
+            self._listeners.remove(callback)
+
+    def _changed(self) -> None:
+        for callback in list(self._listeners):
+            callback(self)
+
+    # ------------------------------------------------------------------ building sessions
+    def build_profile_session(
+        self, profile: str, *, region: str | None = None, mfa_code: str | None = None
+    ) -> boto3.Session:
+        """A checked session for ``profile``: it exists, parses, and resolves credentials.
+
+        Nothing is changed if this raises. STS is not called (assume-role and SSO stay
+        deferred until first use); a credential_process does run, as boto3 would.
+        """
+        import boto3
+
+        try:
+            session = boto3.Session(profile_name=profile, region_name=region)
+            if mfa_code is not None:
+                code = mfa_code.strip()
+                if not (code.isdigit() and len(code) == 6):
+                    raise AwsCredError("The MFA code must be the 6 digits your device shows.")
+                set_mfa_prompter(session, lambda prompt="": code)
+            credentials = session.get_credentials()
+        except AwsCredError:
+            raise
+        except Exception as exc:  # ProfileNotFound, ConfigParseError, provider errors
+            raise AwsCredError(describe_error(exc)) from None
+        if credentials is None:
+            from .resolve import resolve
+
+            summary = resolve(profile, region=region).summary()
+            raise AwsCredError(f"Profile {profile!r} gives no credentials ({summary}).")
+        return session
+
+    def build_key_session(self, keys: KeyInput, *, region: str | None = None) -> boto3.Session:
+        """A session for typed or pasted keys (formats already checked)."""
+        import boto3
+
+        try:
+            return boto3.Session(
+                aws_access_key_id=keys.access_key_id,
+                aws_secret_access_key=keys.secret_access_key,
+                aws_session_token=keys.session_token,
+                region_name=region or keys.region or self._fallback_region(),
+            )
+        except Exception as exc:
+            raise AwsCredError(describe_error(exc, keys.secrets())) from None
+
+    def _fallback_region(self) -> str | None:
+        """Keys carry no region: keep the current session's, else boto3's default."""
+        current = self.current_record()
+        if current is not None and current.region:
+            return current.region
+        return None
+
+    # ------------------------------------------------------------------ switching
+    def use_profile(
+        self,
+        profile: str,
+        *,
+        region: str | None = None,
+        var: str | None = None,
+        mfa_code: str | None = None,
+    ) -> SessionRecord:
+        """Build, check, then make ``profile``'s session current as ``var``."""
+        session = self.build_profile_session(profile, region=region, mfa_code=mfa_code)
+        record = SessionRecord(var or self.session_var, session, f"profile {profile}", profile)
+        self.activate(record)
+        return record
+
+    def use_keys(
+        self,
+        access_key_id: str,
+        secret_access_key: str,
+        session_token: str | None = None,
+        *,
+        region: str | None = None,
+        var: str | None = None,
+        origin: str = "keys passed to use_keys()",
+    ) -> SessionRecord:
+        """Check the key formats, build the session, make it current as ``var``."""
+        keys = check_keys(access_key_id, secret_access_key, session_token, region)
+        return self.use_key_input(keys, region=region, var=var, origin=origin)
+
+    def use_key_input(
+        self, keys: KeyInput, *, region: str | None = None, var: str | None = None, origin: str
+    ) -> SessionRecord:
+        session = self.build_key_session(keys, region=region)
+        record = SessionRecord(var or self.session_var, session, origin, None)
+        self.activate(record)
+        return record
+
+    def activate(self, record: SessionRecord) -> None:
+        """Store ``record``, inject it, and point boto3's default at it when it is the main
+        session variable and the setting says so."""
+        self.records[record.name] = record
+        self.namespace.inject(record.name, record.session)
+        if record.name == self.session_var and self.settings.set_default_session:
+            self.namespace.set_boto3_default(record.session)
+        self._changed()
+
+    def drop(self, name: str) -> None:
+        """Forget the named session and remove it from the namespace."""
+        record = self.records.pop(name, None)
+        if record is None:
+            raise AwsCredError(f"No session named {name!r}: see %aws_sessions.")
+        self.namespace.remove(name, record.session)
+        if self.namespace.boto3_default() is record.session:
+            self.namespace.restore_boto3_default()
+        self._changed()
+
+    @contextmanager
+    def bound(self, profile: str, *, region: str | None = None) -> Iterator[SessionRecord]:
+        """Within the block, ``session`` and boto3's default are ``profile``'s; both are put
+        back afterwards, also when the block raises."""
+        session = self.build_profile_session(profile, region=region)
+        record = SessionRecord(self.session_var, session, f"profile {profile} (this cell)", profile)
+        with self.namespace.temporarily(self.session_var, session):
+            yield record
+
+    # ------------------------------------------------------------------ reading
+    def current_record(self) -> SessionRecord | None:
+        return self.records.get(self.session_var)
+
+    def current_session(self) -> boto3.Session:
+        """The current session: ours, else boto3's default, else a fresh ``boto3.Session()``."""
+        record = self.current_record()
+        if record is not None:
+            return record.session
+        default = self.namespace.boto3_default()
+        if default is not None:
+            return default
+        import boto3
+
+        try:
+            return boto3.Session()
+        except Exception as exc:  # AWS_PROFILE naming a missing profile, a malformed file
+            raise AwsCredError(describe_error(exc)) from None
+
+    def session_for(self, var: str | None = None, profile: str | None = None) -> tuple[Any, str]:
+        """The session a command is about, and a description of where it came from."""
+        if profile is not None:
+            return self.build_profile_session(profile), f"profile {profile}"
+        if var is not None:
+            record = self.records.get(var)
+            if record is None:
+                raise AwsCredError(f"No session named {var!r}: see %aws_sessions.")
+            return record.session, record.origin
+        record = self.current_record()
+        if record is not None:
+            return record.session, record.origin
+        return self.current_session(), "boto3's default chain"
+
+    def whoami(self, var: str | None = None, profile: str | None = None) -> Identity:
+        session, origin = self.session_for(var, profile)
+        return whoami(session, timeout=self.timeout, source=origin)
+
+    def whoami_profiles(self) -> pandas.DataFrame:
+        """GetCallerIdentity for every profile, concurrently; MFA roles never prompt."""
+        from .discover import profiles_frame
+
+        names = list(profiles_frame()["profile"])
+
+        def factory(name: str) -> Callable[[], Any]:
+            def build() -> Any:
+                import boto3
+
+                session = boto3.Session(profile_name=name)
+                set_mfa_prompter(session, _refuse_prompt)
+                return session
+
+            return build
+
+        return whoami_many(((n, factory(n)) for n in names), timeout=self.timeout)
+
+    def whoami_sessions(self) -> pandas.DataFrame:
+        items = [(name, record.session) for name, record in self.records.items()]
+        return whoami_many(items, timeout=self.timeout, label="session")
+
+    def sessions_frame(self) -> pandas.DataFrame:
+        """The named sessions: name, origin, method, masked key, region, expiry, current."""
+        import pandas as pd
+
+        rows = []
+        for name, record in self.records.items():
+            facts = record.facts
+            rows.append(
+                {
+                    "name": name,
+                    "origin": record.origin,
+                    "method": facts["method"],
+                    "access_key": facts["access_key"],
+                    "region": record.region,
+                    "expires": facts["expires"],
+                    "current": name == self.session_var,
+                }
+            )
+        columns = ["name", "origin", "method", "access_key", "region", "expires", "current"]
+        frame = pd.DataFrame(rows, columns=columns)
+        frame["expires"] = pd.to_datetime(frame["expires"], utc=True)
+        return frame
+
+    # ------------------------------------------------------------------ shell and pandas
+    def export_env(self, var: str | None = None) -> str:
+        """Put the session's keys into AWS_* variables for ``!aws …`` and subprocesses."""
+        session, _origin = self.session_for(var)
+        try:
+            frozen = session.get_credentials().get_frozen_credentials()
+        except Exception as exc:
+            raise AwsCredError(describe_error(exc)) from None
+        names = self.namespace.export_env(frozen, session.region_name)
+        return (
+            f"exported {', '.join(names)} (key {mask_access_key(frozen.access_key)}) for shell "
+            "commands and subprocesses; %aws_env --unset removes them"
+        )
+
+    def unset_env(self) -> str:
+        names = self.namespace.unset_env()
+        if not names:
+            return "nothing to unset: %aws_env has not exported anything"
+        return f"removed {', '.join(names)} (previous values restored)"
+
+    def close(self) -> None:
+        """Undo everything this state did outside itself (unload)."""
+        self.namespace.unset_env()
+        for name, record in list(self.records.items()):
+            self.namespace.remove(name, record.session)
+        self.namespace.restore_boto3_default()
+        self.records.clear()
+        self._listeners.clear()
+
+
+class StorageOptions(dict):
+    """The dict pandas/s3fs take as ``storage_options``; its repr hides the secrets."""
+
+    def __repr__(self) -> str:
+        shown = {
+            k: (mask_access_key(v) if k == "key" else "<hidden>" if k in ("secret", "token") else v)
+            for k, v in self.items()
+        }
+        return f"StorageOptions({shown!r})"
+
+    __str__ = __repr__
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))
+
+
+def storage_options_for(session: boto3.Session) -> StorageOptions:
+    """``pd.read_csv("s3://…", storage_options=storage_options_for(session))``."""
+    import os
+
+    try:
+        frozen = session.get_credentials().get_frozen_credentials()
+    except Exception as exc:
+        raise AwsCredError(describe_error(exc)) from None
+    options = StorageOptions(key=frozen.access_key, secret=frozen.secret_key)
+    if frozen.token:
+        options["token"] = frozen.token
+    client_kwargs: dict[str, Any] = {}
+    if session.region_name:
+        client_kwargs["region_name"] = session.region_name
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    if endpoint:
+        options["endpoint_url"] = endpoint
+    if client_kwargs:
+        options["client_kwargs"] = client_kwargs
+    return options
+
+
+def api_state() -> CredentialState:
+    """The state behind the Python API: the IPython shell's when the extension is loaded,
+    else a fresh one whose "current" is boto3's default session."""
+    import sys
+
+    if "IPython" in sys.modules:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        magics = shell.magics_manager.registry.get("AwsCredMagics") if shell else None
+        if magics is not None:
+            return magics.state
+    return CredentialState()

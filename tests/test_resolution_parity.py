@@ -1,0 +1,946 @@
+"""resolution_table() agrees with botocore itself, configuration by configuration.
+
+Every case builds an isolated AWS world (files, env, local scripts and fake endpoints), then
+asks botocore for its answer in that same world (``boto3.Session(...).get_credentials()``)
+and compares it with the table: the winner's method and masked access key, or the error
+botocore raises, or no credentials at all. Nothing here hard-codes who should win: the
+oracle is botocore. Cases where botocore would run a process or call an endpoint are
+compared with ``probe=True`` against scripts in the temp HOME and loopback servers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shlex
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+
+import aws_cred_magic
+
+from .conftest import CANARY_KEY_ID, CANARY_SECRET, CANARY_TOKEN, TEMP_KEY_ID, free_port
+
+KEY_A = "AKIAPARITYKEYAAAA0A1"  # masked: ****...A0A1
+KEY_B = "AKIAPARITYKEYBBBB0B2"
+KEY_C = "AKIAPARITYKEYCCCC0C3"
+KEY_P = "AKIAPARITYPROCESS0P4"
+SECRET = CANARY_SECRET
+ROLE = "arn:aws:iam::123456789012:role/parity"
+
+
+def masked(key: str | None) -> str:
+    """The mask the table must show, written independently of aws_cred_magic.masking."""
+    return "*" * 16 + key[-4:] if key else ""
+
+
+# --------------------------------------------------------------------------- the oracle
+
+
+@dataclass
+class Answer:
+    kind: str  # "winner", "none" or "error"
+    method: str | None = None
+    key: str = ""  # masked
+    error: str | None = None  # exception class name
+    stage: str | None = None  # "session" (boto3.Session() raised) or "chain"
+    provider: str | None = None  # METHOD of the chain provider that raised
+
+
+def _raising_provider(exc: BaseException) -> str | None:
+    """The chain provider whose load() raised, read from the traceback."""
+    from botocore.credentials import CredentialResolver
+
+    tb = exc.__traceback__
+    while tb is not None:
+        frame_self = tb.tb_frame.f_locals.get("self")
+        if isinstance(frame_self, CredentialResolver) and tb.tb_next is not None:
+            provider = tb.tb_next.tb_frame.f_locals.get("self")
+            return getattr(provider, "METHOD", None)
+        tb = tb.tb_next
+    return None
+
+
+def session_kwargs(kwargs: dict) -> dict:
+    names = {
+        "profile": "profile_name",
+        "region": "region_name",
+        "aws_access_key_id": "aws_access_key_id",
+        "aws_secret_access_key": "aws_secret_access_key",
+        "aws_session_token": "aws_session_token",
+        "aws_account_id": "aws_account_id",
+    }
+    return {names[k]: v for k, v in kwargs.items() if k in names}
+
+
+def botocore_answer(kwargs: dict) -> tuple[Answer, Any]:
+    """What botocore does for these arguments in the current environment."""
+    try:
+        session = boto3.Session(**session_kwargs(kwargs))
+    except Exception as exc:
+        return Answer("error", error=type(exc).__name__, stage="session"), None
+    try:
+        creds = session.get_credentials()
+    except Exception as exc:
+        error = Answer("error", error=type(exc).__name__, stage="chain")
+        error.provider = _raising_provider(exc)
+        return error, session
+    if creds is None:
+        return Answer("none"), session
+    from botocore.credentials import DeferredRefreshableCredentials, RefreshableCredentials
+
+    if isinstance(creds, DeferredRefreshableCredentials):
+        key = None  # reading it would call STS / SSO
+    elif isinstance(creds, RefreshableCredentials):
+        key = creds._access_key  # no refresh
+    else:
+        key = creds.access_key
+    return Answer("winner", method=creds.method, key=masked(key)), session
+
+
+def table_answer(df) -> Answer:
+    winners = df[df["winner"]]
+    assert len(winners) <= 1, df
+    if len(winners) == 1:
+        row = winners.iloc[0]
+        assert row["status"] == "winner"
+        return Answer("winner", method=row["method"], key=row["access_key"])
+    errors = df[df["status"] == "error"]
+    if len(errors):
+        row = errors.iloc[0]
+        name = row["detail"].split(":", 1)[0]
+        stage = "session" if row["method"] == "session" else "chain"
+        return Answer("error", error=name, stage=stage, provider=row["method"])
+    return Answer("none")
+
+
+# --------------------------------------------------------------------------- the world
+
+
+@dataclass
+class World:
+    aws: Any
+    imds: Any
+    container: Any
+
+    def process(self, name: str, document: dict | None = None, exit_code: int = 0) -> str:
+        """A credential_process command: a python script in HOME printing ``document``."""
+        body = f"import json, sys\nsys.stdout.write({json.dumps(json.dumps(document or {}))})\n"
+        if exit_code:
+            body += f"sys.stderr.write('boom')\nsys.exit({exit_code})\n"
+        path = self.aws.file(f"bin/{name}.py", body)
+        return f"{shlex.quote(sys.executable)} {shlex.quote(str(path))}"
+
+    def good_process(self, key: str = KEY_P, expires: bool = False) -> str:
+        doc = {"Version": 1, "AccessKeyId": key, "SecretAccessKey": SECRET}
+        if expires:
+            later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=2)
+            doc["Expiration"] = later.strftime("%Y-%m-%dT%H:%M:%SZ")
+            doc["SessionToken"] = CANARY_TOKEN
+        return self.process("good" + key[-2:], doc)
+
+    def env_keys(self, key: str = KEY_A) -> None:
+        self.aws.setenv("AWS_ACCESS_KEY_ID", key)
+        self.aws.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
+
+    def imds_on(self, url: str) -> None:
+        self.aws.delenv("AWS_EC2_METADATA_DISABLED")
+        self.aws.setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", url.rstrip("/") + "/")
+
+
+@dataclass
+class Case:
+    setup: Callable[[World], dict]
+    probe: bool = False
+
+
+CASES: dict[str, Case] = {}
+
+
+def case(case_id: str, probe: bool = False):
+    def register(setup: Callable[[World], dict]) -> Callable[[World], dict]:
+        assert case_id not in CASES, case_id
+        CASES[case_id] = Case(setup, probe)
+        return setup
+
+    return register
+
+
+def creds_section(name: str, key: str, token: bool = False) -> str:
+    text = f"[{name}]\naws_access_key_id = {key}\naws_secret_access_key = {SECRET}\n"
+    if token:
+        text += f"aws_session_token = {CANARY_TOKEN}\n"
+    return text
+
+
+# ---- nothing, env, profile precedence
+
+
+@case("empty-world")
+def _(w):
+    return {}
+
+
+@case("env-keys")
+def _(w):
+    w.env_keys()
+    return {}
+
+
+@case("env-keys-with-session-token")
+def _(w):
+    w.env_keys(TEMP_KEY_ID)
+    w.aws.setenv("AWS_SESSION_TOKEN", CANARY_TOKEN)
+    return {}
+
+
+@case("env-access-key-without-secret")
+def _(w):
+    w.aws.setenv("AWS_ACCESS_KEY_ID", KEY_A)
+    return {}
+
+
+@case("env-empty-access-key-falls-to-default-profile")
+def _(w):
+    w.aws.setenv("AWS_ACCESS_KEY_ID", "")
+    w.aws.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
+    w.aws.write_credentials(creds_section("default", KEY_B))
+    return {}
+
+
+@case("env-expiration-future")
+def _(w):
+    w.env_keys(TEMP_KEY_ID)
+    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)
+    w.aws.setenv("AWS_CREDENTIAL_EXPIRATION", later.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    return {}
+
+
+@case("env-expiration-past")
+def _(w):
+    w.env_keys(TEMP_KEY_ID)
+    w.aws.setenv("AWS_CREDENTIAL_EXPIRATION", "2020-01-01T00:00:00Z")
+    return {}
+
+
+@case("env-keys-beat-default-profile")
+def _(w):
+    w.env_keys(KEY_A)
+    w.aws.write_credentials(creds_section("default", KEY_B))
+    return {}
+
+
+@case("env-keys-beat-AWS_PROFILE")
+def _(w):
+    w.env_keys(KEY_A)
+    w.aws.write_credentials(creds_section("dev", KEY_B))
+    w.aws.setenv("AWS_PROFILE", "dev")
+    return {}
+
+
+@case("explicit-profile-removes-env")
+def _(w):
+    w.env_keys(KEY_A)
+    w.aws.write_credentials(creds_section("dev", KEY_B))
+    return {"profile": "dev"}
+
+
+@case("explicit-default-profile-removes-env")
+def _(w):
+    w.env_keys(KEY_A)
+    w.aws.write_credentials(creds_section("default", KEY_B))
+    return {"profile": "default"}
+
+
+@case("explicit-profile-without-creds-ignores-env")
+def _(w):
+    w.env_keys(KEY_A)
+    w.aws.write_config("[profile dev]\nregion = eu-west-1\n")
+    return {"profile": "dev"}
+
+
+@case("AWS_DEFAULT_PROFILE-read-before-AWS_PROFILE")
+def _(w):
+    w.aws.write_credentials(creds_section("one", KEY_A) + creds_section("two", KEY_B))
+    w.aws.setenv("AWS_PROFILE", "one")
+    w.aws.setenv("AWS_DEFAULT_PROFILE", "two")
+    return {}
+
+
+@case("AWS_PROFILE-selects-profile")
+def _(w):
+    w.aws.write_credentials(creds_section("default", KEY_A) + creds_section("two", KEY_B))
+    w.aws.setenv("AWS_PROFILE", "two")
+    return {}
+
+
+@case("explicit-profile-beats-AWS_PROFILE")
+def _(w):
+    w.aws.write_credentials(creds_section("one", KEY_A) + creds_section("two", KEY_B))
+    w.aws.setenv("AWS_PROFILE", "one")
+    return {"profile": "two"}
+
+
+# ---- missing profiles and malformed files (boto3.Session() raises)
+
+
+@case("explicit-missing-profile")
+def _(w):
+    w.aws.write_credentials(creds_section("default", KEY_A))
+    return {"profile": "nope"}
+
+
+@case("AWS_PROFILE-missing-even-with-env-keys")
+def _(w):
+    w.env_keys()
+    w.aws.setenv("AWS_PROFILE", "nope")
+    return {}
+
+
+@case("AWS_PROFILE-default-with-no-files")
+def _(w):
+    w.aws.setenv("AWS_PROFILE", "default")
+    return {}
+
+
+@case("malformed-config-file")
+def _(w):
+    w.aws.write_config("this line has no section\n[default]\nregion=us-east-1\n")
+    return {}
+
+
+@case("malformed-credentials-with-env-keys")
+def _(w):
+    w.env_keys()
+    w.aws.write_credentials("aws_access_key_id = orphan\n[default]\n")
+    return {}
+
+
+# ---- file section rules
+
+
+@case("config-profile-prefix-keys")
+def _(w):
+    w.aws.write_config(
+        f"[profile dev]\naws_access_key_id = {KEY_C}\naws_secret_access_key = {SECRET}\n"
+    )
+    return {"profile": "dev"}
+
+
+@case("config-section-without-prefix-is-not-a-profile")
+def _(w):
+    w.aws.write_config(f"[dev]\naws_access_key_id = {KEY_C}\naws_secret_access_key = {SECRET}\n")
+    return {"profile": "dev"}
+
+
+@case("credentials-profile-prefix-is-literal-name")
+def _(w):
+    w.aws.write_credentials(creds_section("profile dev", KEY_B))
+    return {"profile": "profile dev"}
+
+
+@case("credentials-file-beats-config-file-keys")
+def _(w):
+    w.aws.write_credentials(creds_section("default", KEY_B))
+    w.aws.write_config(
+        f"[default]\naws_access_key_id = {KEY_C}\naws_secret_access_key = {SECRET}\n"
+    )
+    return {}
+
+
+@case("credentials-key-without-secret-secret-only-in-config")
+def _(w):
+    w.aws.write_credentials(f"[default]\naws_access_key_id = {KEY_B}\n")
+    w.aws.write_config(f"[default]\naws_secret_access_key = {SECRET}\n")
+    return {}
+
+
+@case("config-file-keys-for-AWS_PROFILE")
+def _(w):
+    w.aws.write_credentials(creds_section("default", KEY_A))
+    w.aws.write_config(
+        f"[profile dev]\naws_access_key_id = {KEY_C}\naws_secret_access_key = {SECRET}\n"
+    )
+    w.aws.setenv("AWS_PROFILE", "dev")
+    return {}
+
+
+@case("region-from-credentials-file-wins")
+def _(w):
+    w.aws.write_credentials(creds_section("dev", KEY_B) + "region = eu-central-1\n")
+    w.aws.write_config("[profile dev]\nregion = us-west-2\n")
+    return {"profile": "dev"}
+
+
+@case("AWS_DEFAULT_REGION-beats-profile-AWS_REGION-ignored")
+def _(w):
+    w.aws.write_credentials(creds_section("default", KEY_B))
+    w.aws.write_config("[default]\nregion = us-west-2\n")
+    w.aws.setenv("AWS_DEFAULT_REGION", "ap-south-1")
+    w.aws.setenv("AWS_REGION", "sa-east-1")
+    return {}
+
+
+@case("region-argument-beats-everything")
+def _(w):
+    w.aws.write_credentials(creds_section("default", KEY_B))
+    w.aws.setenv("AWS_DEFAULT_REGION", "ap-south-1")
+    return {"region": "ca-central-1"}
+
+
+# ---- assume role
+
+
+@case("assume-role-source-profile")
+def _(w):
+    w.aws.write_credentials(creds_section("base", KEY_B))
+    w.aws.write_config(f"[profile admin]\nrole_arn = {ROLE}\nsource_profile = base\n")
+    return {"profile": "admin", "region": "us-east-1"}
+
+
+@case("assume-role-in-credentials-file")
+def _(w):
+    w.aws.write_credentials(
+        creds_section("base", KEY_B) + f"[admin]\nrole_arn = {ROLE}\nsource_profile = base\n"
+    )
+    return {"profile": "admin", "region": "us-east-1"}
+
+
+@case("assume-role-with-mfa-does-not-prompt")
+def _(w):
+    w.aws.write_credentials(creds_section("base", KEY_B))
+    w.aws.write_config(
+        f"[profile admin]\nrole_arn = {ROLE}\nsource_profile = base\n"
+        "mfa_serial = arn:aws:iam::123456789012:mfa/me\nexternal_id = xyz\n"
+    )
+    return {"profile": "admin", "region": "us-east-1"}
+
+
+@case("assume-role-chain-of-three")
+def _(w):
+    w.aws.write_credentials(creds_section("base", KEY_B))
+    w.aws.write_config(
+        f"[profile a]\nrole_arn = {ROLE}-a\nsource_profile = b\n"
+        f"[profile b]\nrole_arn = {ROLE}-b\nsource_profile = base\n"
+    )
+    return {"profile": "a", "region": "us-east-1"}
+
+
+@case("assume-role-cycle")
+def _(w):
+    w.aws.write_config(
+        f"[profile a]\nrole_arn = {ROLE}-a\nsource_profile = b\n"
+        f"[profile b]\nrole_arn = {ROLE}-b\nsource_profile = a\n"
+    )
+    return {"profile": "a", "region": "us-east-1"}
+
+
+@case("assume-role-self-reference-with-static-keys")
+def _(w):
+    w.aws.write_credentials(
+        creds_section("me", KEY_B) + f"role_arn = {ROLE}\nsource_profile = me\n"
+    )
+    return {"profile": "me", "region": "us-east-1"}
+
+
+@case("assume-role-self-reference-without-keys")
+def _(w):
+    w.aws.write_config(f"[profile me]\nrole_arn = {ROLE}\nsource_profile = me\n")
+    return {"profile": "me", "region": "us-east-1"}
+
+
+@case("assume-role-missing-source-profile")
+def _(w):
+    w.aws.write_config(f"[profile admin]\nrole_arn = {ROLE}\nsource_profile = ghost\n")
+    return {"profile": "admin", "region": "us-east-1"}
+
+
+@case("assume-role-source-profile-without-credentials")
+def _(w):
+    w.aws.write_config(
+        f"[profile admin]\nrole_arn = {ROLE}\nsource_profile = base\n"
+        "[profile base]\nregion = us-east-1\n"
+    )
+    return {"profile": "admin", "region": "us-east-1"}
+
+
+@case("assume-role-neither-source")
+def _(w):
+    w.aws.write_config(f"[profile admin]\nrole_arn = {ROLE}\n")
+    return {"profile": "admin", "region": "us-east-1"}
+
+
+@case("assume-role-both-sources")
+def _(w):
+    w.aws.write_credentials(creds_section("base", KEY_B))
+    w.aws.write_config(
+        f"[profile admin]\nrole_arn = {ROLE}\nsource_profile = base\n"
+        "credential_source = Environment\n"
+    )
+    return {"profile": "admin", "region": "us-east-1"}
+
+
+@case("assume-role-credential-source-Environment")
+def _(w):
+    w.env_keys()
+    w.aws.write_config(f"[profile admin]\nrole_arn = {ROLE}\ncredential_source = Environment\n")
+    return {"profile": "admin", "region": "us-east-1"}
+
+
+@case("assume-role-credential-source-Environment-without-env-keys")
+def _(w):
+    w.aws.write_config(f"[profile admin]\nrole_arn = {ROLE}\ncredential_source = Environment\n")
+    return {"profile": "admin", "region": "us-east-1"}
+
+
+@case("assume-role-credential-source-is-case-sensitive")
+def _(w):
+    w.env_keys()
+    w.aws.write_config(f"[profile admin]\nrole_arn = {ROLE}\ncredential_source = environment\n")
+    return {"profile": "admin", "region": "us-east-1"}
+
+
+@case("assume-role-credential-source-imds-disabled")
+def _(w):
+    w.aws.write_config(
+        f"[profile admin]\nrole_arn = {ROLE}\ncredential_source = Ec2InstanceMetadata\n"
+    )
+    return {"profile": "admin", "region": "us-east-1"}
+
+
+@case("assume-role-credential-source-imds", probe=True)
+def _(w):
+    w.imds_on(w.imds.url)
+    w.aws.write_config(
+        f"[profile admin]\nrole_arn = {ROLE}\ncredential_source = Ec2InstanceMetadata\n"
+    )
+    return {"profile": "admin", "region": "us-east-1"}
+
+
+@case("assume-role-credential-source-imds-refused", probe=True)
+def _(w):
+    w.imds_on(f"http://127.0.0.1:{free_port()}/")
+    w.aws.write_config(
+        f"[profile admin]\nrole_arn = {ROLE}\ncredential_source = Ec2InstanceMetadata\n"
+    )
+    return {"profile": "admin", "region": "us-east-1"}
+
+
+@case("assume-role-credential-source-container", probe=True)
+def _(w):
+    w.aws.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", w.container.url + "/creds")
+    w.aws.write_config(f"[profile admin]\nrole_arn = {ROLE}\ncredential_source = EcsContainer\n")
+    return {"profile": "admin", "region": "us-east-1"}
+
+
+@case("assume-role-source-profile-runs-process", probe=True)
+def _(w):
+    w.aws.write_config(
+        f"[profile admin]\nrole_arn = {ROLE}\nsource_profile = base\n"
+        f"[profile base]\ncredential_process = {w.good_process()}\n"
+    )
+    return {"profile": "admin", "region": "us-east-1"}
+
+
+@case("assume-role-source-profile-process-fails", probe=True)
+def _(w):
+    w.aws.write_config(
+        f"[profile admin]\nrole_arn = {ROLE}\nsource_profile = base\n"
+        f"[profile base]\ncredential_process = {w.process('fails', exit_code=3)}\n"
+    )
+    return {"profile": "admin", "region": "us-east-1"}
+
+
+@case("assume-role-shadowed-by-env-with-AWS_PROFILE")
+def _(w):
+    w.env_keys()
+    w.aws.write_credentials(creds_section("base", KEY_B))
+    w.aws.write_config(f"[profile admin]\nrole_arn = {ROLE}\nsource_profile = base\n")
+    w.aws.setenv("AWS_PROFILE", "admin")
+    return {"region": "us-east-1"}
+
+
+# ---- web identity
+
+
+@case("web-identity-env-vars")
+def _(w):
+    token = w.aws.file("token", "eyJ-web-identity-token")
+    w.aws.setenv("AWS_WEB_IDENTITY_TOKEN_FILE", str(token))
+    w.aws.setenv("AWS_ROLE_ARN", ROLE)
+    return {"region": "us-east-1"}
+
+
+@case("web-identity-profile")
+def _(w):
+    token = w.aws.file("token", "eyJ-web-identity-token")
+    w.aws.write_config(
+        f"[profile wi]\nweb_identity_token_file = {token}\nrole_arn = {ROLE}\n"
+        "role_session_name = parity\n"
+    )
+    return {"profile": "wi", "region": "us-east-1"}
+
+
+@case("web-identity-env-token-role-only-in-profile-gotcha")
+def _(w):
+    token = w.aws.file("token", "eyJ-web-identity-token")
+    w.aws.setenv("AWS_WEB_IDENTITY_TOKEN_FILE", str(token))
+    w.aws.write_config(f"[default]\nrole_arn = {ROLE}\n")
+    return {"region": "us-east-1"}
+
+
+@case("web-identity-token-without-role-arn")
+def _(w):
+    token = w.aws.file("token", "eyJ-web-identity-token")
+    w.aws.setenv("AWS_WEB_IDENTITY_TOKEN_FILE", str(token))
+    return {"region": "us-east-1"}
+
+
+@case("web-identity-env-ignored-for-explicit-profile")
+def _(w):
+    token = w.aws.file("token", "eyJ-web-identity-token")
+    w.aws.setenv("AWS_WEB_IDENTITY_TOKEN_FILE", str(token))
+    w.aws.setenv("AWS_ROLE_ARN", ROLE)
+    w.aws.write_credentials(creds_section("dev", KEY_B))
+    return {"profile": "dev", "region": "us-east-1"}
+
+
+# ---- SSO
+
+
+SSO_LEGACY = (
+    "sso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\n"
+    "sso_account_id = 123456789012\nsso_role_name = ReadOnly\n"
+)
+
+
+@case("sso-legacy")
+def _(w):
+    w.aws.write_config(f"[profile sso]\n{SSO_LEGACY}")
+    return {"profile": "sso"}
+
+
+@case("sso-session")
+def _(w):
+    w.aws.write_config(
+        "[profile sso]\nsso_session = corp\nsso_account_id = 123456789012\n"
+        "sso_role_name = ReadOnly\n"
+        "[sso-session corp]\nsso_start_url = https://example.awsapps.com/start\n"
+        "sso_region = us-east-1\n"
+    )
+    return {"profile": "sso"}
+
+
+@case("sso-missing-region")
+def _(w):
+    w.aws.write_config(
+        "[profile sso]\nsso_start_url = https://example.awsapps.com/start\n"
+        "sso_account_id = 123456789012\nsso_role_name = ReadOnly\n"
+    )
+    return {"profile": "sso"}
+
+
+@case("sso-session-section-missing")
+def _(w):
+    w.aws.write_config(
+        "[profile sso]\nsso_session = ghost\nsso_account_id = 123456789012\n"
+        "sso_role_name = ReadOnly\n"
+    )
+    return {"profile": "sso"}
+
+
+@case("sso-beats-static-keys-of-same-profile")
+def _(w):
+    w.aws.write_credentials(creds_section("sso", KEY_B))
+    w.aws.write_config(f"[profile sso]\n{SSO_LEGACY}")
+    return {"profile": "sso"}
+
+
+# ---- login
+
+
+@case("login-session-without-awscrt")
+def _(w):
+    w.aws.write_config("[profile console]\nlogin_session = arn:aws:iam::123456789012:user/me\n")
+    return {"profile": "console"}
+
+
+# ---- credential_process
+
+
+@case("process-static", probe=True)
+def _(w):
+    w.aws.write_config(f"[default]\ncredential_process = {w.good_process()}\n")
+    return {}
+
+
+@case("process-with-expiration", probe=True)
+def _(w):
+    w.aws.write_config(f"[default]\ncredential_process = {w.good_process(TEMP_KEY_ID, True)}\n")
+    return {}
+
+
+@case("process-exits-nonzero", probe=True)
+def _(w):
+    w.aws.write_config(f"[default]\ncredential_process = {w.process('fails', exit_code=2)}\n")
+    return {}
+
+
+@case("process-bad-version", probe=True)
+def _(w):
+    bad = {"Version": 2, "AccessKeyId": KEY_P, "SecretAccessKey": SECRET}
+    w.aws.write_config(f"[default]\ncredential_process = {w.process('v2', bad)}\n")
+    return {}
+
+
+@case("process-in-credentials-file", probe=True)
+def _(w):
+    w.aws.write_credentials(f"[dev]\ncredential_process = {w.good_process()}\n")
+    return {"profile": "dev"}
+
+
+@case("process-beats-config-file-keys", probe=True)
+def _(w):
+    w.aws.write_config(
+        f"[default]\ncredential_process = {w.good_process()}\n"
+        f"aws_access_key_id = {KEY_C}\naws_secret_access_key = {SECRET}\n"
+    )
+    return {}
+
+
+@case("credentials-file-keys-beat-process", probe=True)
+def _(w):
+    w.aws.write_credentials(creds_section("default", KEY_B))
+    w.aws.write_config(f"[default]\ncredential_process = {w.process('fails', exit_code=1)}\n")
+    return {}
+
+
+# ---- AWS_CREDENTIAL_FILE and boto2 config
+
+
+@case("ec2-credential-file")
+def _(w):
+    path = w.aws.file("ec2creds", f"AWSAccessKeyId={KEY_C}\nAWSSecretKey={SECRET}\n")
+    w.aws.setenv("AWS_CREDENTIAL_FILE", str(path))
+    return {}
+
+
+@case("ec2-credential-file-missing")
+def _(w):
+    w.aws.setenv("AWS_CREDENTIAL_FILE", str(w.aws.home / "no-such-file"))
+    return {}
+
+
+@case("ec2-credential-file-missing-secret")
+def _(w):
+    path = w.aws.file("ec2creds", f"AWSAccessKeyId={KEY_C}\n")
+    w.aws.setenv("AWS_CREDENTIAL_FILE", str(path))
+    return {}
+
+
+@case("ec2-credential-file-without-key-falls-through")
+def _(w):
+    path = w.aws.file("ec2creds", "SomethingElse=1\n")
+    w.aws.setenv("AWS_CREDENTIAL_FILE", str(path))
+    boto = w.aws.file(
+        "boto.cfg", f"[Credentials]\naws_access_key_id = {KEY_A}\naws_secret_access_key = x\n"
+    )
+    w.aws.setenv("BOTO_CONFIG", str(boto))
+    return {}
+
+
+@case("boto-config")
+def _(w):
+    boto = w.aws.file(
+        "boto.cfg",
+        f"[Credentials]\naws_access_key_id = {KEY_A}\naws_secret_access_key = {SECRET}\n",
+    )
+    w.aws.setenv("BOTO_CONFIG", str(boto))
+    return {}
+
+
+@case("boto-config-missing-does-not-fall-back-to-home")
+def _(w):
+    w.aws.file(
+        ".boto", f"[Credentials]\naws_access_key_id = {KEY_A}\naws_secret_access_key = {SECRET}\n"
+    )
+    w.aws.setenv("BOTO_CONFIG", str(w.aws.home / "missing.cfg"))
+    return {}
+
+
+@case("boto-home-file")
+def _(w):
+    w.aws.file(
+        ".boto", f"[Credentials]\naws_access_key_id = {KEY_A}\naws_secret_access_key = {SECRET}\n"
+    )
+    return {}
+
+
+# ---- container and IMDS
+
+
+@case("container-full-uri", probe=True)
+def _(w):
+    w.aws.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", w.container.url + "/creds")
+    return {}
+
+
+@case("container-with-auth-token-file", probe=True)
+def _(w):
+    token = w.aws.file("ecs-token", "secret-header-value")
+    w.aws.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", w.container.url + "/creds")
+    w.aws.setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", str(token))
+    return {}
+
+
+@case("container-disallowed-host")
+def _(w):
+    w.aws.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://10.1.2.3/creds")
+    return {}
+
+
+@case("container-disallowed-host-probed", probe=True)
+def _(w):
+    w.aws.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://10.1.2.3/creds")
+    return {}
+
+
+@case("container-missing-token-file")
+def _(w):
+    w.aws.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", w.container.url + "/creds")
+    w.aws.setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", str(w.aws.home / "missing"))
+    return {}
+
+
+@case("container-beats-imds", probe=True)
+def _(w):
+    w.aws.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", w.container.url + "/creds")
+    w.imds_on(w.imds.url)
+    return {}
+
+
+@case("imds", probe=True)
+def _(w):
+    w.imds_on(w.imds.url)
+    return {}
+
+
+@case("imds-connection-refused", probe=True)
+def _(w):
+    w.imds_on(f"http://127.0.0.1:{free_port()}/")
+    return {}
+
+
+@case("imds-shadowed-by-profile-keys", probe=True)
+def _(w):
+    w.imds_on(w.imds.url)
+    w.aws.write_credentials(creds_section("default", KEY_B))
+    return {}
+
+
+# ---- explicit keys
+
+
+@case("explicit-keys")
+def _(w):
+    return {"aws_access_key_id": KEY_A, "aws_secret_access_key": SECRET}
+
+
+@case("explicit-keys-beat-env-and-profile")
+def _(w):
+    w.env_keys(KEY_B)
+    w.aws.write_credentials(creds_section("default", KEY_C))
+    return {
+        "aws_access_key_id": TEMP_KEY_ID,
+        "aws_secret_access_key": SECRET,
+        "aws_session_token": CANARY_TOKEN,
+    }
+
+
+@case("explicit-access-key-alone")
+def _(w):
+    return {"aws_access_key_id": KEY_A}
+
+
+@case("explicit-account-id-alone")
+def _(w):
+    w.aws.write_credentials(creds_section("default", KEY_B))
+    return {"aws_account_id": "123456789012"}
+
+
+@case("explicit-keys-with-missing-profile")
+def _(w):
+    return {"profile": "nope", "aws_access_key_id": KEY_A, "aws_secret_access_key": SECRET}
+
+
+@case("explicit-keys-with-profile-region")
+def _(w):
+    w.aws.write_config("[profile dev]\nregion = eu-north-1\n")
+    return {"profile": "dev", "aws_access_key_id": KEY_A, "aws_secret_access_key": SECRET}
+
+
+# --------------------------------------------------------------------------- the test
+
+
+@pytest.fixture
+def world(aws, imds_server, container_server) -> World:
+    return World(aws, imds_server, container_server)
+
+
+def test_enough_configurations():
+    assert len(CASES) >= 45
+
+
+@pytest.mark.parametrize("case_id", list(CASES))
+def test_table_agrees_with_botocore(world, case_id):
+    spec = CASES[case_id]
+    kwargs = spec.setup(world)
+    df = aws_cred_magic.resolution_table(**kwargs, probe=spec.probe, timeout=5.0)
+    expected, session = botocore_answer(kwargs)
+    got = table_answer(df)
+    context = f"\n{df[['method', 'status', 'access_key', 'detail']].to_string()}"
+
+    assert got.kind == expected.kind, f"botocore: {expected}, table: {got}{context}"
+    if expected.kind == "winner":
+        assert (got.method, got.key) == (expected.method, expected.key), context
+    elif expected.kind == "error":
+        assert got.error == expected.error, context
+        assert got.stage == expected.stage, context
+        if expected.stage == "session":
+            assert df.iloc[0]["method"] == "session", context
+        else:
+            assert got.provider == expected.provider, context
+        error_row = df[df["status"] == "error"].iloc[0]
+        assert error_row["detail"].startswith(f"{expected.error}: "), context
+        # Nothing after the error row is claimed as reached.
+        after = df[df["order"] > error_row["order"]]
+        assert set(after["status"]) <= {"not reached", "not configured"}, context
+
+    # The rows never contradict each other.
+    assert df["winner"].sum() <= 1
+    if got.kind == "winner":
+        assert "error" not in set(df["status"]), context
+    if session is not None:
+        assert df.attrs["region"] == session.region_name, context
+    assert list(df.columns) == [
+        "order",
+        "method",
+        "provider",
+        "status",
+        "winner",
+        "access_key",
+        "location",
+        "expires",
+        "detail",
+    ]
+
+
+def test_canary_key_id_is_only_shown_masked(aws):
+    aws.write_credentials(creds_section("default", CANARY_KEY_ID))
+    df = aws_cred_magic.resolution_table()
+    assert CANARY_KEY_ID not in df.to_string()
+    assert masked(CANARY_KEY_ID) in set(df["access_key"])
