@@ -70,7 +70,9 @@ def use_keys(
     """Switch to temporary keys after checking their format; returns the ``boto3.Session``."""
     from .sessions import api_state
 
-    return api_state().use_keys(access_key_id, secret_access_key, session_token, region=region).session
+    return (
+        api_state().use_keys(access_key_id, secret_access_key, session_token, region=region).session
+    )
 
 
 def whoami(session: boto3.Session | None = None) -> Identity:

@@ -44,8 +44,10 @@ def _session_secrets(session: Any) -> tuple[str | None, ...]:
     credentials = session._session._credentials
     if credentials is None:
         return ()
-    return (getattr(credentials, "_secret_key", None) or getattr(credentials, "secret_key", None),
-            getattr(credentials, "_token", None) or getattr(credentials, "token", None))
+    return (
+        getattr(credentials, "_secret_key", None) or getattr(credentials, "secret_key", None),
+        getattr(credentials, "_token", None) or getattr(credentials, "token", None),
+    )
 
 
 def sts_client(session: boto3.Session, timeout: float) -> Any:
@@ -116,7 +118,9 @@ def whoami_many(
         name, target = item
         try:
             session = target() if callable(target) else target
-            identity = whoami(session, timeout=timeout, profile=getattr(session, "profile_name", None))
+            identity = whoami(
+                session, timeout=timeout, profile=getattr(session, "profile_name", None)
+            )
             row = identity.to_dict()
         except AwsCredError as exc:
             row = Identity(error=str(exc)).to_dict()
@@ -129,7 +133,17 @@ def whoami_many(
     workers = max(1, min(16, len(items)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="aws-whoami") as pool:
         rows = list(pool.map(one, items))
-    columns = [label, "account", "arn", "user_id", "method", "access_key", "region", "expires", "error"]
+    columns = [
+        label,
+        "account",
+        "arn",
+        "user_id",
+        "method",
+        "access_key",
+        "region",
+        "expires",
+        "error",
+    ]
     frame = pd.DataFrame(rows, columns=columns)
     frame["expires"] = pd.to_datetime(frame["expires"], utc=True)
     return frame

@@ -46,9 +46,9 @@ def _is_identifier(name: str) -> str:
 class AwsCredMagics(Magics):
     """AWS credential magics. One instance per shell; it owns the shell's ``state``."""
 
-    session_var = Unicode(
-        "session", help="Variable the chosen boto3.Session is injected as."
-    ).tag(config=True)
+    session_var = Unicode("session", help="Variable the chosen boto3.Session is injected as.").tag(
+        config=True
+    )
     set_default_session = Bool(
         True, help="Point boto3's default session (boto3.client(...)) at the chosen session."
     ).tag(config=True)
@@ -91,7 +91,9 @@ class AwsCredMagics(Magics):
                 return self._identities(self.state.whoami_profiles(), "every profile")
             if args.sessions:
                 if not self.state.records:
-                    raise AwsCredError("No named sessions yet: create one with %aws_use or %aws_keys.")
+                    raise AwsCredError(
+                        "No named sessions yet: create one with %aws_use or %aws_keys."
+                    )
                 return self._identities(self.state.whoami_sessions(), "every named session")
             return self.state.whoami(var=args.var, profile=args.profile)
 
@@ -134,7 +136,9 @@ class AwsCredMagics(Magics):
         record = self.state.current_record()
         if args.profile is None and record is not None:
             resolution = resolve(
-                boto_session=record.session, region=args.region, probe=args.probe,
+                boto_session=record.session,
+                region=args.region,
+                probe=args.probe,
                 timeout=self.timeout,
             )
             caption = f"{record.name} = {record.origin}: {resolution.summary()}"

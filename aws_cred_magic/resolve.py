@@ -330,7 +330,9 @@ class _Describer:
         if method == "login":
             return f"login session {self.settings.get('login_session')} from the login cache"
         if method == "env" and os.environ.get("AWS_CREDENTIAL_EXPIRATION"):
-            return f"keys in environment variables, expiring {os.environ['AWS_CREDENTIAL_EXPIRATION']}"
+            return (
+                f"keys in environment variables, expiring {os.environ['AWS_CREDENTIAL_EXPIRATION']}"
+            )
         if method in ("shared-credentials-file", "config-file"):
             return f"static keys for profile {self.profile}"
         return "keys found"
@@ -615,7 +617,9 @@ def _shadowed_detail(winner: ProviderRow, choice, outcome: _Outcome, found: str,
 
 def _not_configured_detail(provider: Any) -> str:
     method = provider.METHOD
-    if method == "iam-role" and getattr(getattr(provider, "_role_fetcher", None), "_disabled", False):
+    if method == "iam-role" and getattr(
+        getattr(provider, "_role_fetcher", None), "_disabled", False
+    ):
         return "disabled by AWS_EC2_METADATA_DISABLED=true"
     if method == "iam-role":
         return "no instance metadata service answered"
