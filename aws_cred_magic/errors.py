@@ -15,22 +15,24 @@ class AwsCredError(Exception):
     """A problem the user can fix, with a message that says how. Never holds a secret."""
 
 
+_MFA_ADVICE = "use %aws_use PROFILE (it prompts for the code) or the panel's MFA field"
+
 # What to do about the errors analysts meet most, keyed by botocore/STS error name.
 _ADVICE = {
-    "InvalidClientTokenId": "AWS does not know this access key id: check it, or pick another profile",
+    "InvalidClientTokenId": "AWS does not know this access key id: check it, or pick another one",
     "SignatureDoesNotMatch": "the secret access key does not match the key id: paste it again",
     "ExpiredToken": "the session token has expired: get fresh keys or log in again",
     "ExpiredTokenException": "the session token has expired: get fresh keys or log in again",
     "AccessDenied": "these credentials may not call this API: check the role's policy",
-    "NoCredentialsError": "no credentials found: run %aws_chain to see why, then %aws_use or %aws_keys",
+    "NoCredentialsError": "run %aws_chain to see why, then %aws_use or %aws_keys",
     "ProfileNotFound": "see %aws_profiles for the profiles that exist",
     "ConfigParseError": "fix the file's syntax (INI sections like [profile name])",
     "NoRegionError": "set a region: --region us-east-1, or region = ... in the profile",
-    "EndpointConnectionError": "the endpoint did not answer: check the network or the endpoint URL",
-    "ConnectTimeoutError": "the endpoint did not answer in time: check the network or raise the timeout",
-    "ReadTimeoutError": "the endpoint did not answer in time: check the network or raise the timeout",
-    "MfaCodeRequired": "use %aws_use PROFILE (it prompts for the code) or the panel's MFA field",
-    "RefreshWithMFAUnsupportedError": "use %aws_use PROFILE (it prompts for the code) or the panel's MFA field",
+    "EndpointConnectionError": "the endpoint did not answer: check the network or endpoint URL",
+    "ConnectTimeoutError": "no answer in time: check the network or raise the timeout",
+    "ReadTimeoutError": "no answer in time: check the network or raise the timeout",
+    "MfaCodeRequired": _MFA_ADVICE,
+    "RefreshWithMFAUnsupportedError": _MFA_ADVICE,
     "SSOTokenLoadError": "no valid SSO login cached: run `aws sso login` for this profile",
     "UnauthorizedSSOTokenError": "the SSO login has expired: run `aws sso login` for this profile",
 }

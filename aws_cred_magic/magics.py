@@ -233,7 +233,14 @@ class AwsCredMagics(Magics):
         args = parse_argstring(self.aws_keys, line)
         var = _is_identifier(args.var) if args.var else None
         with _usage_errors():
-            first = getpass.getpass("AWS access key id (or paste the whole block): ")
+            try:
+                first = getpass.getpass("AWS access key id (or paste the whole block): ")
+            except Exception as exc:  # e.g. StdinNotImplementedError: this frontend can't ask
+                if type(exc).__name__ != "StdinNotImplementedError":
+                    raise
+                raise AwsCredError(
+                    "This frontend cannot prompt for input: paste the keys in %aws_panel instead."
+                ) from None
             if looks_like_block(first):
                 keys = keys_from_block(first, region=args.region)
             else:

@@ -70,7 +70,8 @@ class SessionRecord:
         """``session = profile dev: shared-credentials-file ****************0002, us-east-2``."""
         facts = self.facts
         key = facts["access_key"] or "(key fetched on first use)"
-        text = f"{self.name} = {self.origin}: {facts['method']} {key}, region {self.region or '(none)'}"
+        region = self.region or "(none)"
+        text = f"{self.name} = {self.origin}: {facts['method']} {key}, region {region}"
         if facts["expires"] is not None:
             text += f", expires {format_expiry(facts['expires'])}"
         return text

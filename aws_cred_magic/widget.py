@@ -180,10 +180,7 @@ class PanelController:
         from .resolve import resolve
 
         record = self.state.current_record()
-        if record is not None:
-            resolution = resolve(boto_session=record.session)
-        else:
-            resolution = resolve()
+        resolution = resolve(boto_session=record.session) if record else resolve()
         return styled(resolution.to_frame(), ChainFrame, resolution.summary())._repr_html_()
 
 

@@ -1,0 +1,362 @@
+"""The demo: a sandboxed AWS world on 127.0.0.1 and JupyterLab on the quickstart notebook.
+
+``python -m aws_cred_magic.demo`` (what ``./scripts/demo`` runs) starts:
+
+* a moto server on 127.0.0.1 standing in for STS, IAM and S3;
+* a sandbox directory with its own HOME, AWS config and credentials files holding realistic
+  profiles (static keys, an assume-role chain, a credential_source profile, an MFA role, an
+  SSO profile, a credential_process profile and a broken one) — the user's ``~/.aws`` is
+  never read nor touched;
+* a container-credentials endpoint on 127.0.0.1 (what ECS would offer) for the
+  credential_source profile;
+* JupyterLab on 127.0.0.1, on a copy of ``notebooks/``, with every AWS endpoint pointed at
+  the local server. Ctrl-C stops everything it started.
+
+``--real`` starts JupyterLab on your own configuration instead (no sandbox, real AWS).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DEMO_REGION = "eu-west-1"
+CUSTOMER_ACCOUNTS = {"customer-a": "111111111111", "customer-b": "222222222222"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_moto(port: int | None = None):
+    """A moto server on 127.0.0.1; returns ``(server, url)``."""
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    port = port or free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    return server, f"http://127.0.0.1:{port}"
+
+
+class ContainerEndpoint(ThreadingHTTPServer):
+    """Serves one set of credentials the way the ECS container endpoint does."""
+
+    daemon_threads = True
+
+    def __init__(self, document: dict) -> None:
+        document = dict(document)
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+                body = json.dumps(document).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/v2/credentials"
+
+
+def _iam_user_keys(moto_url: str, user: str) -> dict[str, str]:
+    """Create an IAM user with an access key in the local moto server."""
+    import boto3
+
+    iam = boto3.client(
+        "iam",
+        endpoint_url=moto_url,
+        region_name="us-east-1",
+        aws_access_key_id="AKIAEXAMPLEBOOTSTRAP",
+        aws_secret_access_key="bootstrap-secret-for-the-local-moto-server",
+    )
+    iam.create_user(UserName=user)
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    return {"id": key["AccessKeyId"], "secret": key["SecretAccessKey"]}
+
+
+def build_sandbox(root: Path, moto_url: str) -> dict[str, str]:
+    """Write the sandbox's AWS files under ``root`` and return the environment to run in.
+
+    Static keys are real keys of IAM users created in the local moto server, so
+    GetCallerIdentity names those users.
+    """
+    root = Path(root)
+    home = root / "home"
+    aws_dir = home / ".aws"
+    aws_dir.mkdir(parents=True, exist_ok=True)
+    analyst = _iam_user_keys(moto_url, "analyst")
+    reporting = _iam_user_keys(moto_url, "reporting")
+    vault = _iam_user_keys(moto_url, "vault-issued")
+    container = _iam_user_keys(moto_url, "ci-runner")
+
+    process_script = root / "fake-vault.py"
+    process_script.write_text(
+        "import json\n"
+        f"print(json.dumps({{'Version': 1, 'AccessKeyId': {vault['id']!r}, "
+        f"'SecretAccessKey': {vault['secret']!r}}}))\n"
+    )
+    (aws_dir / "credentials").write_text(
+        textwrap.dedent(
+            f"""\
+            [default]
+            aws_access_key_id = {analyst["id"]}
+            aws_secret_access_key = {analyst["secret"]}
+
+            [reporting]
+            aws_access_key_id = {reporting["id"]}
+            aws_secret_access_key = {reporting["secret"]}
+            """
+        )
+    )
+    a, b = CUSTOMER_ACCOUNTS["customer-a"], CUSTOMER_ACCOUNTS["customer-b"]
+    (aws_dir / "config").write_text(
+        textwrap.dedent(
+            f"""\
+            [default]
+            region = {DEMO_REGION}
+
+            [profile reporting]
+            region = us-east-1
+
+            # Two customers' read roles, each in its own account, assumed from your own keys.
+            [profile customer-a]
+            role_arn = arn:aws:iam::{a}:role/customer-a-readonly
+            source_profile = default
+            region = {DEMO_REGION}
+
+            [profile customer-b]
+            role_arn = arn:aws:iam::{b}:role/customer-b-readonly
+            source_profile = default
+            region = us-west-2
+
+            # A chain: data-admin is assumed from the customer-a role.
+            [profile data-admin]
+            role_arn = arn:aws:iam::{a}:role/data-admin
+            source_profile = customer-a
+            region = {DEMO_REGION}
+
+            # Role assumed with the container's credentials (as on ECS or CodeBuild).
+            [profile ci]
+            role_arn = arn:aws:iam::123456789012:role/ci-deployer
+            credential_source = EcsContainer
+            region = {DEMO_REGION}
+
+            # A role that needs an MFA code (any 6 digits work against the local STS).
+            [profile admin-mfa]
+            role_arn = arn:aws:iam::123456789012:role/admin
+            source_profile = default
+            mfa_serial = arn:aws:iam::123456789012:mfa/analyst
+            region = {DEMO_REGION}
+
+            [profile sso-analytics]
+            sso_session = corp
+            sso_account_id = 333333333333
+            sso_role_name = AnalyticsReadOnly
+            region = {DEMO_REGION}
+
+            [sso-session corp]
+            sso_start_url = https://corp-demo.awsapps.com/start
+            sso_region = {DEMO_REGION}
+
+            [profile vault]
+            credential_process = {sys.executable} {process_script}
+            region = {DEMO_REGION}
+
+            # Broken on purpose: its source profile does not exist.
+            [profile broken]
+            role_arn = arn:aws:iam::123456789012:role/nowhere
+            source_profile = does-not-exist
+            region = {DEMO_REGION}
+            """
+        )
+    )
+    _write_portal_keys(root, moto_url, analyst)
+
+    endpoint = ContainerEndpoint(
+        {
+            "AccessKeyId": container["id"],
+            "SecretAccessKey": container["secret"],
+            "Token": "demo-container-token",
+            "Expiration": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 6 * 3600)),
+        }
+    )
+    return {
+        "HOME": str(home),
+        "AWS_CONFIG_FILE": str(aws_dir / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(aws_dir / "credentials"),
+        "BOTO_CONFIG": str(root / "no-boto-config"),  # exclusive: never ~/.boto or /etc
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_ENDPOINT_URL": moto_url,
+        "AWS_ENDPOINT_URL_STS": moto_url,
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI": endpoint.url,
+        "AWS_LOGIN_CACHE_DIRECTORY": str(aws_dir / "login" / "cache"),
+        "AWS_CRED_MAGIC_SANDBOX": str(root),
+    }
+
+
+def _write_portal_keys(root: Path, moto_url: str, analyst: dict[str, str]) -> None:
+    """Temporary keys as the AWS access portal shows them, for the keys demo."""
+    import boto3
+
+    sts = boto3.client(
+        "sts",
+        endpoint_url=moto_url,
+        region_name=DEMO_REGION,
+        aws_access_key_id=analyst["id"],
+        aws_secret_access_key=analyst["secret"],
+    )
+    creds = sts.assume_role(
+        RoleArn="arn:aws:iam::444444444444:role/portal-PowerUser", RoleSessionName="you"
+    )["Credentials"]
+    (root / "portal-keys.txt").write_text(
+        f'export AWS_ACCESS_KEY_ID="{creds["AccessKeyId"]}"\n'
+        f'export AWS_SECRET_ACCESS_KEY="{creds["SecretAccessKey"]}"\n'
+        f'export AWS_SESSION_TOKEN="{creds["SessionToken"]}"\n'
+    )
+
+
+def _sandbox_env(base: dict[str, str]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "BOTO_"))}
+    env.update(base)
+    return env
+
+
+def start_lab(notebook_dir: Path, env: dict[str, str], state_dir: Path, port: int, token: str):
+    """JupyterLab on 127.0.0.1 in its own process group (so it stops as a whole)."""
+    settings = state_dir / "lab-settings"
+    notification = settings / "@jupyterlab" / "apputils-extension"
+    notification.mkdir(parents=True, exist_ok=True)
+    (notification / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False})
+    )
+    env = dict(env)
+    env.update(
+        JUPYTER_CONFIG_DIR=str(state_dir / "jupyter-config"),
+        JUPYTER_RUNTIME_DIR=str(state_dir / "jupyter-runtime"),
+        JUPYTER_PLATFORM_DIRS="1",
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={notebook_dir}",
+        "--expose-app-in-browser",
+        f"--LabServerApp.user_settings_dir={settings}",
+        f"--LabServerApp.workspaces_dir={state_dir / 'lab-workspaces'}",
+    ]
+    if os.geteuid() == 0:
+        command.append("--allow-root")
+    log = open(state_dir / "jupyter.log", "w")  # noqa: SIM115 - lives as long as the server
+    return subprocess.Popen(
+        command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+
+
+def wait_for_lab(process: subprocess.Popen, port: int, token: str, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    url = f"http://127.0.0.1:{port}/api/status?token={token}"
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"JupyterLab exited with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError("JupyterLab did not start in time")
+
+
+def stop_process_group(process: subprocess.Popen) -> None:
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(10)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="aws_cred_magic.demo", description=__doc__.split("\n")[0])
+    parser.add_argument("--real", action="store_true", help="Use your own AWS configuration.")
+    parser.add_argument("--port", type=int, default=0, help="JupyterLab port (default: free).")
+    parser.add_argument("--dir", type=Path, default=REPO / ".sandbox", help="Sandbox directory.")
+    args = parser.parse_args(argv)
+
+    root: Path = args.dir.resolve()
+    if root.exists():
+        shutil.rmtree(root)
+    root.mkdir(parents=True)
+    notebooks = root / "notebooks"
+    shutil.copytree(REPO / "notebooks", notebooks)
+    moto = None
+    if args.real:
+        env = dict(os.environ)
+        print("Real mode: your own AWS configuration and real AWS endpoints.", flush=True)
+    else:
+        moto, moto_url = start_moto()
+        env = _sandbox_env(build_sandbox(root, moto_url))
+        print(f"Sandbox: {root} (local STS/IAM/S3 at {moto_url}; ~/.aws untouched)", flush=True)
+    port = args.port or free_port()
+    token = secrets.token_hex(16)
+    lab = start_lab(notebooks, env, root, port, token)
+
+    def stop(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        wait_for_lab(lab, port, token)
+        url = f"http://127.0.0.1:{port}/lab/tree/quickstart.ipynb?token={token}"
+        print(f"JupyterLab is ready: {url}", flush=True)
+        print("Press Ctrl-C to stop the demo.", flush=True)
+        while lab.poll() is None:
+            time.sleep(0.5)
+        return lab.returncode or 0
+    except KeyboardInterrupt:
+        print("\nStopping the demo…", flush=True)
+        return 0
+    finally:
+        stop_process_group(lab)
+        if moto is not None:
+            moto.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
