@@ -30,12 +30,18 @@ class _StyledFrame(pd.DataFrame):
             self, caption=self.attrs.get("summary", ""), row_style=type(self)._row_style
         )
 
+    _text_columns: tuple[str, ...] = ()  # a terminal is narrow: the columns that matter
+
     def __repr__(self) -> str:
         summary = self.attrs.get("summary")
+        shown: pd.DataFrame = self
+        if self._text_columns and all(c in self.columns for c in self._text_columns):
+            first = [self.columns[0]] if self.columns[0] not in self._text_columns else []
+            shown = pd.DataFrame(self[first + list(self._text_columns)])
         with pd.option_context(
-            "display.max_columns", None, "display.width", 250, "display.max_colwidth", 70
+            "display.max_columns", None, "display.width", 250, "display.max_colwidth", 90
         ):
-            body = super().__repr__()
+            body = pd.DataFrame.__repr__(shown)
         return f"{summary}\n{body}" if summary else body
 
 
@@ -44,6 +50,7 @@ class ChainFrame(_StyledFrame):
 
     _row_style = staticmethod(render.status_style)
     _required_column = "status"
+    _text_columns = ("order", "method", "status", "access_key", "location", "detail")
 
 
 class ProfilesFrame(_StyledFrame):
@@ -58,6 +65,7 @@ class IdentitiesFrame(_StyledFrame):
 
     _row_style = staticmethod(render.error_style)
     _required_column = "error"
+    _text_columns = ("account", "arn", "method", "access_key", "region", "error")
 
 
 def styled(frame: pd.DataFrame, cls: type[_StyledFrame], summary: str = "") -> _StyledFrame:

@@ -7,12 +7,14 @@ for long, and failures become ``AwsCredError`` with a one-line, secret-free mess
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import logging
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from .errors import AwsCredError, describe_error
-from .masking import mask_access_key
+from .masking import mask_access_key, scrub
 from .model import Identity
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -41,27 +43,87 @@ def credential_facts(credentials: Any) -> dict[str, Any]:
 
 
 def _session_secrets(session: Any) -> tuple[str | None, ...]:
+    """The secrets the session holds now, read without a refresh: the ``secret_key`` and
+    ``token`` properties of refreshable credentials would call AWS (again) to refresh."""
     credentials = session._session._credentials
     if credentials is None:
         return ()
-    return (
-        getattr(credentials, "_secret_key", None) or getattr(credentials, "secret_key", None),
-        getattr(credentials, "_token", None) or getattr(credentials, "token", None),
+    if hasattr(credentials, "_refresh_using"):
+        return (getattr(credentials, "_secret_key", None), getattr(credentials, "_token", None))
+    return (getattr(credentials, "secret_key", None), getattr(credentials, "token", None))
+
+
+def _bounded_config(timeout: float) -> Any:
+    from botocore.config import Config
+
+    return Config(
+        connect_timeout=timeout,
+        read_timeout=timeout,
+        retries={"max_attempts": 1, "mode": "standard"},
     )
 
 
 def sts_client(session: boto3.Session, timeout: float) -> Any:
     """An STS client that gives up after ``timeout`` seconds instead of retrying for long."""
-    from botocore.config import Config
-
-    config = Config(
-        connect_timeout=timeout,
-        read_timeout=timeout,
-        retries={"max_attempts": 1, "mode": "standard"},
-    )
+    protect_botocore_logs()
     return session.client(
-        "sts", region_name=session.region_name or STS_FALLBACK_REGION, config=config
+        "sts",
+        region_name=session.region_name or STS_FALLBACK_REGION,
+        config=_bounded_config(timeout),
     )
+
+
+@contextmanager
+def _bounded_credential_calls(session: boto3.Session, timeout: float) -> Iterator[None]:
+    """Bound the calls botocore's own providers make while the block runs (AssumeRole, SSO,
+    web identity): they build their clients from the session's default client config,
+    which otherwise means a 60 s timeout and 5 attempts each."""
+    core = session._session
+    before = core.get_default_client_config()
+    bounded = _bounded_config(timeout)
+    core.set_default_client_config(before.merge(bounded) if before is not None else bounded)
+    try:
+        yield
+    finally:
+        core.set_default_client_config(before)
+
+
+class _ScrubSecrets(logging.Filter):
+    """Scrub botocore's DEBUG records: they print request headers (the session token in
+    ``X-Amz-Security-Token``) and response bodies (the keys AssumeRole returns)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record is botocore's to report, not ours
+            return True
+        cleaned = scrub(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+_SCRUB_FILTER = _ScrubSecrets()
+# The botocore loggers whose records can hold request headers, bodies or credentials.
+_BOTOCORE_LOGGERS = (
+    "botocore.auth",
+    "botocore.credentials",
+    "botocore.endpoint",
+    "botocore.hooks",
+    "botocore.httpsession",
+    "botocore.parsers",
+    "botocore.retryhandler",
+    "botocore.utils",
+)
+
+
+def protect_botocore_logs() -> None:
+    """Install the scrubbing filter on botocore's loggers (once; costs nothing unless a
+    logger is enabled for the level)."""
+    for name in _BOTOCORE_LOGGERS:
+        logger = logging.getLogger(name)
+        if _SCRUB_FILTER not in logger.filters:
+            logger.addFilter(_SCRUB_FILTER)
 
 
 def whoami(
@@ -79,7 +141,8 @@ def whoami(
                 "No credentials found for this session (NoCredentialsError): run %aws_chain to "
                 "see why, then %aws_use PROFILE or %aws_keys."
             )
-        response = sts_client(session, timeout).get_caller_identity()
+        with _bounded_credential_calls(session, timeout):
+            response = sts_client(session, timeout).get_caller_identity()
     except AwsCredError:
         raise
     except Exception as exc:  # botocore, STS and network errors, RuntimeError for expiry
@@ -130,7 +193,7 @@ def whoami_many(
         row.pop("source", None)
         return {label: name, **row}
 
-    workers = max(1, min(16, len(items)))
+    workers = max(1, min(32, len(items)))  # threads wait on the network, not the CPU
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="aws-whoami") as pool:
         rows = list(pool.map(one, items))
     columns = [
