@@ -193,7 +193,9 @@ def describe_profile(settings: dict[str, Any], files: ConfigFiles | None = None)
     elif kind == "login":
         parts.append(f"login session {settings['login_session']}")
     elif kind == "process":
-        parts.append(f"runs {settings['credential_process']}")
+        from .masking import scrub  # a command line may carry a secret as an argument
+
+        parts.append(f"runs {scrub(settings['credential_process'])}")
     return ", ".join(parts)
 
 

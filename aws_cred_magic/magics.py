@@ -24,7 +24,7 @@ from .errors import AwsCredError, describe_error
 from .identity import DEFAULT_TIMEOUT
 from .keys import check_keys, keys_from_block, looks_like_block
 from .namespace import Namespace
-from .sessions import CredentialState
+from .sessions import CredentialState, SessionRecord
 
 
 @contextmanager
@@ -86,6 +86,8 @@ class AwsCredMagics(Magics):
         args = parse_argstring(self.aws_whoami, line)
         if args.all and args.sessions:
             raise UsageError("Use either --all or --sessions, not both.")
+        if args.profile is not None and args.var is not None:
+            raise UsageError("Use either --profile or --var, not both.")
         with _usage_errors():
             if args.all:
                 return self._identities(self.state.whoami_profiles(), "every profile")
@@ -111,7 +113,7 @@ class AwsCredMagics(Magics):
     @argument(
         "--probe",
         action="store_true",
-        help="Really run credential_process and call container/IMDS endpoints (bounded by the timeout).",
+        help="Really run credential_process and call container/IMDS endpoints (time-bounded).",
     )
     @line_magic
     def aws_chain(self, line: str) -> Any:
@@ -149,6 +151,7 @@ class AwsCredMagics(Magics):
             caption = resolution.summary()
         return styled(resolution.to_frame(), ChainFrame, caption)
 
+    @magic_arguments()
     @line_magic
     def aws_profiles(self, line: str = "") -> Any:
         """List every profile in your AWS config and credentials files.
@@ -164,8 +167,7 @@ class AwsCredMagics(Magics):
             profiles = %aws_profiles
             profiles[profiles.kind == "assume-role"]
         """
-        if line.strip():
-            raise UsageError("%aws_profiles takes no arguments.")
+        parse_argstring(self.aws_profiles, line)
         from .discover import profiles_frame
         from .frames import ProfilesFrame, styled
 
@@ -276,7 +278,9 @@ class AwsCredMagics(Magics):
         args = parse_argstring(self.aws_profile, line)
         with _usage_errors():
             session = self.state.build_profile_session(args.profile, region=args.region)
-        with self.state.namespace.temporarily(self.session_var, session):
+        origin = f"profile {args.profile} (this cell)"
+        record = SessionRecord(self.session_var, session, origin, args.profile)
+        with self.state.temporarily(record):
             result = self.shell.run_cell(cell, store_history=False)
         if not result.success:
             raise UsageError(
@@ -332,6 +336,7 @@ class AwsCredMagics(Magics):
             message = self.state.unset_env() if args.unset else self.state.export_env(args.var)
         print(message)
 
+    @magic_arguments()
     @line_magic
     def aws_panel(self, line: str = "") -> Any:
         """Show the credentials panel: pick a profile or paste temporary keys, then Apply.
@@ -339,8 +344,7 @@ class AwsCredMagics(Magics):
         The panel drives the same state as the magics: what you apply there is what
         ``session`` and %aws_whoami see.
         """
-        if line.strip():
-            raise UsageError("%aws_panel takes no arguments.")
+        parse_argstring(self.aws_panel, line)
         from .widget import CredentialPanel
 
         try:

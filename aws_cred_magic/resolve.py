@@ -24,14 +24,16 @@ from typing import TYPE_CHECKING, Any
 
 from .discover import ConfigFiles, expand_path, load_config_files, profile_choice
 from .errors import describe_error
-from .masking import mask_access_key
+from .masking import mask_access_key, scrub
 from .model import ProviderRow, Resolution
 
 if TYPE_CHECKING:  # pragma: no cover
     import boto3
     import pandas
 
-DEFAULT_PROBE_TIMEOUT = 1.0
+# The default bound on all probing together: under 1 s even when IMDS hangs (botocore
+# alone waits about 2 s there), and ample for a real container or instance endpoint.
+DEFAULT_PROBE_TIMEOUT = 0.9
 
 
 @dataclass
@@ -60,7 +62,8 @@ def _dry_provider_classes() -> dict[type, type]:
 
     class DryProcessProvider(bc.ProcessProvider):
         def _retrieve_credentials_using(self, credential_process):
-            raise _Claimed(NotLoaded(self.METHOD, f"runs {credential_process}; not run"))
+            command = scrub(credential_process)  # an argument may be a secret
+            raise _Claimed(NotLoaded(self.METHOD, f"runs {command}; not run"))
 
         def load(self):
             try:
@@ -70,14 +73,15 @@ def _dry_provider_classes() -> dict[type, type]:
 
     class DryContainerProvider(bc.ContainerProvider):
         def _retrieve_or_fail(self):
-            # Make the checks botocore makes before its request: the URL's host and the
-            # authorization token file are validated, so a bad value is a real error here too.
+            # Make the checks botocore makes before its request, in botocore's order: the
+            # authorization token (file) first, then the URL's host, so a bad value is the
+            # same real error here too.
             if self._provided_relative_uri():
                 full_uri = self._fetcher.full_url(self._environ[self.ENV_VAR])
             else:
                 full_uri = self._environ[self.ENV_VAR_FULL]
-            self._fetcher._validate_allowed_url(full_uri)
             self._build_headers()
+            self._fetcher._validate_allowed_url(full_uri)
             return NotLoaded(self.METHOD, f"would GET {full_uri}; not contacted")
 
     class DryInstanceMetadataProvider(bc.InstanceMetadataProvider):
@@ -287,7 +291,7 @@ class _Describer:
             return self.files.where(self.profile, "login_session")
         if method == "custom-process":
             command = self.settings.get("credential_process")
-            return f"{command}" if command else ""
+            return scrub(command) if command else ""
         if method == "ec2-credentials-file":
             path = env.get("AWS_CREDENTIAL_FILE")
             return f"env AWS_CREDENTIAL_FILE={expand_path(path)}" if path else ""
@@ -335,6 +339,12 @@ class _Describer:
             )
         if method in ("shared-credentials-file", "config-file"):
             return f"static keys for profile {self.profile}"
+        if method == "container-role":
+            return f"credentials from the container endpoint {self.location(provider)}"
+        if method == "iam-role":
+            return "instance role credentials from the EC2 instance metadata service"
+        if method == "custom-process":
+            return "credentials printed by the credential_process command"
         return "keys found"
 
     def role_chain_detail(self, hops: list[tuple[str, dict, Any]]) -> str:
@@ -366,9 +376,10 @@ class _Describer:
         session_name = settings.get("sso_session")
         if session_name:
             settings.update(self.files.sso_session(session_name))
+        via = f"sso-session {session_name}" if session_name else settings.get("sso_start_url")
         text = (
             f"SSO account {settings.get('sso_account_id')} role {settings.get('sso_role_name')}"
-            f" via {'sso-session ' + session_name if session_name else settings.get('sso_start_url')}"
+            f" via {via}"
         )
         cache_key = session_name or settings.get("sso_start_url") or ""
         token = _read_sso_token(cache_key)
@@ -485,11 +496,12 @@ def _pre_chain_failure(profile: str | None, exc: BaseException, secrets) -> Reso
         ]
     except Exception:  # the same error again: the single error row says it all
         pass
-    if profile:
+    # botocore takes a set variable even when it is empty ('' is then the profile it looks for)
+    if profile is not None:
         chosen, chosen_by = profile, "explicit"
     else:
         chosen_by = next(
-            (v for v in ("AWS_DEFAULT_PROFILE", "AWS_PROFILE") if os.environ.get(v)), "default"
+            (v for v in ("AWS_DEFAULT_PROFILE", "AWS_PROFILE") if v in os.environ), "default"
         )
         chosen = os.environ.get(chosen_by, "default")
     return Resolution(rows=rows, profile=chosen, profile_chosen_by=chosen_by, region=None)
@@ -524,10 +536,15 @@ def _resolve_session(
     describer = _Describer(session, files, choice.name, choice.explicit)
     inspected = [_inspectable(p, session, probe, dry) for p in chain]
     outcomes, inspected = _load_all(inspected, probe, timeout)
+    if not probe:
+        _mark_roles_sourced_from_imds(inspected, outcomes, dry["NotLoaded"])
 
     rows: list[ProviderRow] = []
     winner_row: ProviderRow | None = None
     stopped_by_error = False
+    # A probed source that did not answer in time would have claimed or raised in botocore
+    # (only IMDS can fall through, and it is last): nothing after it is reached.
+    waiting_on: ProviderRow | None = None
 
     if explicit_keys:
         credentials = session.get_credentials()
@@ -552,18 +569,28 @@ def _resolve_session(
             )
         )
 
-    for provider, outcome in zip(inspected, outcomes):
+    for provider, outcome in zip(inspected, outcomes, strict=True):
         row = ProviderRow(method=provider.METHOD, location=describer.location(provider))
         if outcome.credentials is not None:
             row.access_key = _access_key_of(outcome.credentials)
             row.expires = _expiry_of(outcome.credentials)
         found = describer.configured_detail(provider, outcome.credentials, dry["NotLoaded"])
         if outcome.unknown:
-            row.status = "not reached" if (winner_row or stopped_by_error) else "unknown"
+            stopped = winner_row or stopped_by_error or waiting_on
+            row.status = "not reached" if stopped else "unknown"
             row.detail = outcome.unknown
+            waiting_on = waiting_on or (None if stopped else row)
         elif stopped_by_error:
             row.status = "not reached"
             row.detail = "not reached: botocore stopped at the error above"
+            if outcome.claims:
+                row.detail += " (this source is configured too)"
+        elif waiting_on is not None:
+            row.status = "not reached"
+            row.detail = (
+                f"not reached: botocore stops at {waiting_on.method} above, which either"
+                " supplies credentials or fails"
+            )
             if outcome.claims:
                 row.detail += " (this source is configured too)"
         elif winner_row is not None:
@@ -592,12 +619,27 @@ def _resolve_session(
                 winner_row = row
         else:
             row.detail = _not_configured_detail(provider)
-        if row.status == "winner" and row.expires is not None:
-            if row.expires < dt.datetime.now(dt.timezone.utc):
-                row.detail += "; expired: botocore raises when these keys are used"
+        expired = row.expires is not None and row.expires < dt.datetime.now(dt.timezone.utc)
+        if row.status == "winner" and expired:
+            row.detail += "; expired: botocore raises when these keys are used"
         rows.append(row)
     resolution.rows = rows
     return resolution
+
+
+def _mark_roles_sourced_from_imds(inspected: list, outcomes: list[_Outcome], not_loaded) -> None:
+    """A role whose source credentials come from IMDS works only if IMDS answers, and
+    botocore raises if it does not: without probing, that is unknown."""
+    for provider, outcome in zip(inspected, outcomes, strict=True):
+        hops = getattr(provider, "hops", None)
+        if not hops or outcome.credentials is None:
+            continue
+        source = hops[0][2]
+        if isinstance(source, not_loaded) and source.method == "iam-role":
+            outcome.unknown = (
+                "role sourced from EC2 instance metadata, which was not contacted: botocore"
+                " assumes the role if IMDS answers and raises if not (probe=True to check)"
+            )
 
 
 def _shadowed_detail(winner: ProviderRow, choice, outcome: _Outcome, found: str, secrets) -> str:

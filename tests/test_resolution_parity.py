@@ -23,7 +23,14 @@ import pytest
 
 import aws_cred_magic
 
-from .conftest import CANARY_KEY_ID, CANARY_SECRET, CANARY_TOKEN, TEMP_KEY_ID, free_port
+from .conftest import (
+    CANARY_KEY_ID,
+    CANARY_SECRET,
+    CANARY_TOKEN,
+    TEMP_KEY_ID,
+    FakeMetadataServer,
+    free_port,
+)
 
 KEY_A = "AKIAPARITYKEYAAAA0A1"  # masked: ****...A0A1
 KEY_B = "AKIAPARITYKEYBBBB0B2"
@@ -124,8 +131,15 @@ def table_answer(df) -> Answer:
 @dataclass
 class World:
     aws: Any
-    imds: Any
-    container: Any
+    request: Any  # fake endpoints are started only for the cases that use them
+
+    @property
+    def imds(self):
+        return self.request.getfixturevalue("shared_servers")["imds"]
+
+    @property
+    def container(self):
+        return self.request.getfixturevalue("shared_servers")["container"]
 
     def process(self, name: str, document: dict | None = None, exit_code: int = 0) -> str:
         """A credential_process command: a python script in HOME printing ``document``."""
@@ -285,6 +299,42 @@ def _(w):
     return {"profile": "two"}
 
 
+@case("env-access-key-with-empty-secret")
+def _(w):
+    w.aws.setenv("AWS_ACCESS_KEY_ID", KEY_A)
+    w.aws.setenv("AWS_SECRET_ACCESS_KEY", "")
+    return {}
+
+
+@case("AWS_DEFAULT_PROFILE-empty-string-with-AWS_PROFILE")
+def _(w):
+    w.aws.write_credentials(creds_section("default", KEY_A) + creds_section("dev", KEY_B))
+    w.aws.setenv("AWS_DEFAULT_PROFILE", "")
+    w.aws.setenv("AWS_PROFILE", "dev")
+    return {}
+
+
+@case("explicit-empty-profile-name")
+def _(w):
+    w.env_keys(KEY_A)
+    w.aws.write_credentials(creds_section("default", KEY_B))
+    return {"profile": ""}
+
+
+@case("explicit-profile-ignores-missing-AWS_PROFILE")
+def _(w):
+    w.aws.write_credentials(creds_section("dev", KEY_B))
+    w.aws.setenv("AWS_PROFILE", "ghost")
+    return {"profile": "dev"}
+
+
+@case("env-keys-shadow-broken-assume-role")
+def _(w):
+    w.env_keys(KEY_A)
+    w.aws.write_config(f"[default]\nrole_arn = {ROLE}\n")
+    return {}
+
+
 # ---- missing profiles and malformed files (boto3.Session() raises)
 
 
@@ -352,6 +402,24 @@ def _(w):
     return {}
 
 
+@case("config-default-and-profile-default-sections")
+def _(w):
+    w.aws.write_config(
+        f"[default]\naws_access_key_id = {KEY_A}\naws_secret_access_key = {SECRET}\n"
+        f"[profile default]\naws_access_key_id = {KEY_C}\naws_secret_access_key = {SECRET}\n"
+    )
+    return {}
+
+
+@case("credentials-empty-access-key-value")
+def _(w):
+    w.aws.write_credentials(f"[default]\naws_access_key_id =\naws_secret_access_key = {SECRET}\n")
+    w.aws.write_config(
+        f"[default]\naws_access_key_id = {KEY_C}\naws_secret_access_key = {SECRET}\n"
+    )
+    return {}
+
+
 @case("credentials-key-without-secret-secret-only-in-config")
 def _(w):
     w.aws.write_credentials(f"[default]\naws_access_key_id = {KEY_B}\n")
@@ -390,6 +458,21 @@ def _(w):
     w.aws.write_credentials(creds_section("default", KEY_B))
     w.aws.setenv("AWS_DEFAULT_REGION", "ap-south-1")
     return {"region": "ca-central-1"}
+
+
+@case("AWS_DEFAULT_REGION-empty-string")
+def _(w):
+    w.aws.write_credentials(creds_section("default", KEY_B) + "region = eu-west-2\n")
+    w.aws.setenv("AWS_DEFAULT_REGION", "")
+    return {}
+
+
+@case("profile-default-section-in-config")
+def _(w):
+    w.aws.write_config(
+        f"[profile default]\naws_access_key_id = {KEY_C}\naws_secret_access_key = {SECRET}\n"
+    )
+    return {"profile": "default"}
 
 
 # ---- assume role
@@ -564,6 +647,49 @@ def _(w):
     return {"region": "us-east-1"}
 
 
+@case("assume-role-sourced-from-sso-profile")
+def _(w):
+    w.aws.write_config(
+        f"[profile admin]\nrole_arn = {ROLE}\nsource_profile = sso\n[profile sso]\n{SSO_LEGACY}"
+    )
+    return {"profile": "admin", "region": "us-east-1"}
+
+
+@case("assume-role-sourced-from-login-profile")
+def _(w):
+    w.aws.write_config(
+        f"[profile admin]\nrole_arn = {ROLE}\nsource_profile = console\n"
+        "[profile console]\nlogin_session = arn:aws:iam::123456789012:user/me\n"
+    )
+    return {"profile": "admin", "region": "us-east-1"}
+
+
+@case("assume-role-sourced-from-web-identity-profile")
+def _(w):
+    token = w.aws.file("token", "eyJ-web-identity-token")
+    w.aws.write_config(
+        f"[profile admin]\nrole_arn = {ROLE}\nsource_profile = wi\n"
+        f"[profile wi]\nweb_identity_token_file = {token}\nrole_arn = {ROLE}-wi\n"
+    )
+    return {"profile": "admin", "region": "us-east-1"}
+
+
+@case("assume-role-source-with-partial-keys")
+def _(w):
+    w.aws.write_credentials(f"[base]\naws_access_key_id = {KEY_B}\n")
+    w.aws.write_config(f"[profile admin]\nrole_arn = {ROLE}\nsource_profile = base\n")
+    return {"profile": "admin", "region": "us-east-1"}
+
+
+@case("assume-role-bad-duration-is-ignored")
+def _(w):
+    w.aws.write_credentials(creds_section("base", KEY_B))
+    w.aws.write_config(
+        f"[profile admin]\nrole_arn = {ROLE}\nsource_profile = base\nduration_seconds = soon\n"
+    )
+    return {"profile": "admin", "region": "us-east-1"}
+
+
 # ---- web identity
 
 
@@ -607,6 +733,25 @@ def _(w):
     w.aws.setenv("AWS_ROLE_ARN", ROLE)
     w.aws.write_credentials(creds_section("dev", KEY_B))
     return {"profile": "dev", "region": "us-east-1"}
+
+
+@case("web-identity-profile-beats-source-profile")
+def _(w):
+    token = w.aws.file("token", "eyJ-web-identity-token")
+    w.aws.write_credentials(creds_section("base", KEY_B))
+    w.aws.write_config(
+        f"[profile wi]\nweb_identity_token_file = {token}\nrole_arn = {ROLE}\n"
+        "source_profile = base\n"
+    )
+    return {"profile": "wi", "region": "us-east-1"}
+
+
+@case("web-identity-empty-env-token-falls-to-profile-keys")
+def _(w):
+    w.aws.setenv("AWS_WEB_IDENTITY_TOKEN_FILE", "")
+    w.aws.setenv("AWS_ROLE_ARN", ROLE)
+    w.aws.write_credentials(creds_section("default", KEY_B))
+    return {"region": "us-east-1"}
 
 
 # ---- SSO
@@ -657,6 +802,26 @@ def _(w):
 def _(w):
     w.aws.write_credentials(creds_section("sso", KEY_B))
     w.aws.write_config(f"[profile sso]\n{SSO_LEGACY}")
+    return {"profile": "sso"}
+
+
+@case("sso-role-name-without-account")
+def _(w):
+    w.aws.write_config(
+        "[profile sso]\nsso_start_url = https://example.awsapps.com/start\n"
+        "sso_region = us-east-1\nsso_role_name = ReadOnly\n"
+    )
+    return {"profile": "sso"}
+
+
+@case("sso-session-conflicting-start-url")
+def _(w):
+    w.aws.write_config(
+        "[profile sso]\nsso_session = corp\nsso_start_url = https://other.awsapps.com/start\n"
+        "sso_account_id = 123456789012\nsso_role_name = ReadOnly\n"
+        "[sso-session corp]\nsso_start_url = https://example.awsapps.com/start\n"
+        "sso_region = us-east-1\n"
+    )
     return {"profile": "sso"}
 
 
@@ -809,6 +974,20 @@ def _(w):
     return {}
 
 
+@case("container-disallowed-host-and-missing-token-file")
+def _(w):
+    w.aws.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://10.1.2.3/creds")
+    w.aws.setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", str(w.aws.home / "missing"))
+    return {}
+
+
+@case("container-auth-token-with-newline")
+def _(w):
+    w.aws.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", w.container.url + "/creds")
+    w.aws.setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", "abc\r\ndef")
+    return {}
+
+
 @case("container-missing-token-file")
 def _(w):
     w.aws.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", w.container.url + "/creds")
@@ -866,6 +1045,12 @@ def _(w):
     return {"aws_access_key_id": KEY_A}
 
 
+@case("explicit-secret-alone")
+def _(w):
+    w.aws.write_credentials(creds_section("default", KEY_B))
+    return {"aws_secret_access_key": SECRET}
+
+
 @case("explicit-account-id-alone")
 def _(w):
     w.aws.write_credentials(creds_section("default", KEY_B))
@@ -886,9 +1071,22 @@ def _(w):
 # --------------------------------------------------------------------------- the test
 
 
+@pytest.fixture(scope="module")
+def shared_servers():
+    """The conftest fake IMDS and container endpoints, started once for this module
+    (stopping one takes half a second)."""
+    servers = {
+        "imds": FakeMetadataServer("imds", "AKIATESTIMDSROLE0007"),
+        "container": FakeMetadataServer("container", "AKIATESTCONTAINER008"),
+    }
+    yield servers
+    for server in servers.values():
+        server.close()
+
+
 @pytest.fixture
-def world(aws, imds_server, container_server) -> World:
-    return World(aws, imds_server, container_server)
+def world(aws, request) -> World:
+    return World(aws, request)
 
 
 def test_enough_configurations():
@@ -926,6 +1124,13 @@ def test_table_agrees_with_botocore(world, case_id):
         assert "error" not in set(df["status"]), context
     if session is not None:
         assert df.attrs["region"] == session.region_name, context
+        assert df.attrs["profile"] == session.profile_name, context
+    else:  # the profile botocore looked for when boto3.Session() failed
+        import botocore.session
+
+        looked_up = botocore.session.Session(profile=kwargs.get("profile"))
+        looked_up = looked_up.get_config_variable("profile")
+        assert df.attrs["profile"] == ("default" if looked_up is None else looked_up), context
     assert list(df.columns) == [
         "order",
         "method",
@@ -944,3 +1149,286 @@ def test_canary_key_id_is_only_shown_masked(aws):
     df = aws_cred_magic.resolution_table()
     assert CANARY_KEY_ID not in df.to_string()
     assert masked(CANARY_KEY_ID) in set(df["access_key"])
+
+
+# --------------------------------------------------------------------------- secrets
+
+
+SECRET_CASES: dict[str, Case] = {}
+
+
+def secret_case(case_id: str, probe: bool = False):
+    def register(setup: Callable[[World], dict]) -> Callable[[World], dict]:
+        SECRET_CASES[case_id] = Case(setup, probe)
+        return setup
+
+    return register
+
+
+@secret_case("env-keys-and-token")
+def _(w):
+    w.env_keys(CANARY_KEY_ID)
+    w.aws.setenv("AWS_SESSION_TOKEN", CANARY_TOKEN)
+    w.aws.setenv("AWS_SECURITY_TOKEN", CANARY_TOKEN)
+    return {}
+
+
+@secret_case("env-secret-without-key-id")
+def _(w):
+    w.aws.setenv("AWS_SECRET_ACCESS_KEY", CANARY_SECRET)
+    w.aws.setenv("AWS_SESSION_TOKEN", CANARY_TOKEN)
+    return {}
+
+
+@secret_case("files-winner-and-shadowed")
+def _(w):
+    w.aws.write_credentials(creds_section("default", CANARY_KEY_ID, token=True))
+    w.aws.write_config(
+        f"[default]\naws_access_key_id = {KEY_C}\naws_secret_access_key = {CANARY_SECRET}\n"
+        f"aws_session_token = {CANARY_TOKEN}\n"
+    )
+    return {}
+
+
+@secret_case("explicit-keys-and-token")
+def _(w):
+    return {
+        "aws_access_key_id": CANARY_KEY_ID,
+        "aws_secret_access_key": CANARY_SECRET,
+        "aws_session_token": CANARY_TOKEN,
+    }
+
+
+@secret_case("explicit-keys-with-missing-profile")
+def _(w):
+    return {
+        "profile": "ghost",
+        "aws_access_key_id": CANARY_KEY_ID,
+        "aws_secret_access_key": CANARY_SECRET,
+        "aws_session_token": CANARY_TOKEN,
+    }
+
+
+@secret_case("malformed-credentials-holding-secret")
+def _(w):
+    w.aws.write_credentials(f"aws_secret_access_key = {CANARY_SECRET}\n[default\n")
+    return {}
+
+
+@secret_case("secret-on-a-process-command-line")
+def _(w):
+    w.aws.write_config(
+        f"[default]\ncredential_process = {shlex.quote(sys.executable)} -m tool "
+        f"--secret {CANARY_SECRET} --token {CANARY_TOKEN}\n"
+    )
+    return {}
+
+
+@secret_case("role-sourced-from-process-with-secret-argument")
+def _(w):
+    w.aws.write_config(
+        f"[default]\nrole_arn = {ROLE}\nsource_profile = base\n"
+        f"[profile base]\ncredential_process = tool --secret {CANARY_SECRET}\n"
+    )
+    return {"region": "us-east-1"}
+
+
+@secret_case("process-output", probe=True)
+def _(w):
+    w.aws.write_config(f"[default]\ncredential_process = {w.good_process(CANARY_KEY_ID, True)}\n")
+    return {}
+
+
+@secret_case("process-failing-with-secret-on-stderr", probe=True)
+def _(w):
+    script = w.aws.file(
+        "bin/leaky.py",
+        f"import sys\nsys.stderr.write('bad {CANARY_SECRET} {CANARY_TOKEN}')\nsys.exit(1)\n",
+    )
+    command = f"{shlex.quote(sys.executable)} {shlex.quote(str(script))}"
+    w.aws.write_config(f"[default]\ncredential_process = {command}\n")
+    return {}
+
+
+@secret_case("container-and-imds-responses", probe=True)
+def _(w):
+    w.aws.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", w.container.url + "/creds")
+    w.aws.setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", CANARY_TOKEN)
+    w.imds_on(w.imds.url)
+    return {}
+
+
+@secret_case("ec2-file-and-boto-config")
+def _(w):
+    path = w.aws.file("ec2creds", f"AWSAccessKeyId={CANARY_KEY_ID}\nAWSSecretKey={CANARY_SECRET}\n")
+    w.aws.setenv("AWS_CREDENTIAL_FILE", str(path))
+    boto = w.aws.file(
+        "boto.cfg",
+        f"[Credentials]\naws_access_key_id = {KEY_A}\naws_secret_access_key = {CANARY_SECRET}\n",
+    )
+    w.aws.setenv("BOTO_CONFIG", str(boto))
+    return {}
+
+
+@secret_case("expired-env-credentials")
+def _(w):
+    w.env_keys(CANARY_KEY_ID)
+    w.aws.setenv("AWS_SECRET_ACCESS_KEY", CANARY_SECRET)
+    w.aws.setenv("AWS_SESSION_TOKEN", CANARY_TOKEN)
+    w.aws.setenv("AWS_CREDENTIAL_EXPIRATION", "2020-01-01T00:00:00Z")
+    return {}
+
+
+def _everything_shown(df) -> str:
+    return "\n".join(
+        [df.to_string(), repr(df), df.to_html(), repr(df.attrs), str(df.attrs)]
+        + [str(value) for value in df.astype(str).to_numpy().ravel()]
+    )
+
+
+@pytest.mark.parametrize("case_id", list(SECRET_CASES))
+def test_no_secret_in_the_table(world, case_id):
+    spec = SECRET_CASES[case_id]
+    kwargs = spec.setup(world)
+    df = aws_cred_magic.resolution_table(**kwargs, probe=spec.probe, timeout=5.0)
+    shown = _everything_shown(df)
+    for secret in (CANARY_SECRET, CANARY_TOKEN):
+        assert secret not in shown, f"{case_id}: secret shown\n{df.to_string()}"
+        assert secret[:12] not in shown and secret[-12:] not in shown
+    assert CANARY_KEY_ID not in shown  # key ids are shown masked only
+
+
+# --------------------------------------------------------------------------- dry runs
+
+
+PROBED_CASES = [case_id for case_id, spec in CASES.items() if spec.probe]
+
+
+@pytest.mark.parametrize("case_id", PROBED_CASES)
+def test_dry_run_names_the_same_source(world, case_id):
+    """probe=False judges process/container/IMDS from configuration: the same source as
+    botocore wins, without its key; a source that would fail at run time is still named
+    (the probed comparison above shows the failure); only IMDS stays unknown."""
+    kwargs = CASES[case_id].setup(world)
+    expected, _session = botocore_answer(kwargs)
+    df = aws_cred_magic.resolution_table(**kwargs)
+    context = f"\n{df[['method', 'status', 'access_key', 'detail']].to_string()}"
+    got = table_answer(df)
+    imds = df[df["method"] == "iam-role"].iloc[0]
+    role = df[df["method"] == "assume-role"].iloc[0]
+    if expected.kind == "winner" and expected.method == "iam-role":
+        assert got.kind == "none" and imds["status"] == "unknown", context
+    elif role["status"] == "unknown":
+        # A role sourced from IMDS: whether botocore assumes it or raises depends on IMDS.
+        assert expected.method == "assume-role" or expected.kind == "error", context
+        assert got.kind == "none" and "instance metadata" in role["detail"], context
+    elif expected.kind == "winner":
+        assert got.kind == "winner" and got.method == expected.method, context
+        if expected.method in ("custom-process", "container-role"):
+            assert got.key == "", context  # nothing was run or fetched
+    elif expected.kind == "none":
+        assert got.kind == "none" and imds["status"] == "unknown", context
+    else:
+        # Either the same error (found from configuration alone), or the provider that
+        # raised at run time is the configured winner.
+        assert (got.kind, got.error) == ("error", expected.error) or (
+            got.kind == "winner" and got.method == expected.provider
+        ), context
+
+
+# --------------------------------------------------------------------------- row wording
+
+
+def row_of(df, method):
+    rows = df[df["method"] == method]
+    assert len(rows) == 1, df
+    return rows.iloc[0]
+
+
+def test_explicit_profile_shows_env_as_removed(aws):
+    aws.setenv("AWS_ACCESS_KEY_ID", KEY_A)
+    aws.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
+    aws.write_credentials(creds_section("dev", KEY_B))
+    df = aws_cred_magic.resolution_table("dev")
+    env = row_of(df, "env")
+    assert env["status"] == "removed" and not env["winner"]
+    assert "explicit profile" in env["detail"] and "ignored" in env["detail"]
+    assert df.iloc[0]["method"] == "env"  # shown where botocore would have had it
+    winner = row_of(df, "shared-credentials-file")
+    assert winner["status"] == "winner"
+    assert winner["location"] == f"{aws.credentials} [dev]"
+    assert df.attrs["profile"] == "dev" and df.attrs["profile_chosen_by"] == "explicit"
+
+
+def test_env_shadows_profile_chosen_by_AWS_PROFILE(aws):  # noqa: N802
+    aws.setenv("AWS_ACCESS_KEY_ID", KEY_A)
+    aws.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
+    aws.setenv("AWS_PROFILE", "dev")
+    aws.write_credentials(creds_section("dev", KEY_B))
+    df = aws_cred_magic.resolution_table()
+    assert row_of(df, "env")["status"] == "winner"
+    shadowed = row_of(df, "shared-credentials-file")
+    assert shadowed["status"] == "shadowed"
+    assert shadowed["access_key"] == masked(KEY_B)
+    assert "env" in shadowed["detail"] and "AWS_PROFILE" in shadowed["detail"]
+    assert df.attrs["profile_chosen_by"] == "AWS_PROFILE"
+
+
+def test_later_source_of_the_same_profile_is_shadowed(aws):
+    aws.write_credentials(creds_section("default", KEY_B))
+    aws.write_config(f"[default]\naws_access_key_id = {KEY_C}\naws_secret_access_key = {SECRET}\n")
+    df = aws_cred_magic.resolution_table()
+    config = row_of(df, "config-file")
+    assert config["status"] == "shadowed"
+    assert "shared-credentials-file" in config["detail"]
+    assert config["location"] == f"{aws.config} [default]"
+    assert config["access_key"] == masked(KEY_C)
+
+
+def test_shadowed_broken_source_says_it_would_fail(aws):
+    aws.setenv("AWS_ACCESS_KEY_ID", KEY_A)
+    aws.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
+    aws.write_config(f"[default]\nrole_arn = {ROLE}\n")
+    df = aws_cred_magic.resolution_table()
+    role = row_of(df, "assume-role")
+    assert role["status"] == "shadowed"
+    assert "would fail: PartialCredentialsError" in role["detail"]
+
+
+def test_assume_role_row_names_its_file_section_and_chain(aws):
+    aws.write_credentials(creds_section("base", KEY_B))
+    aws.write_config(
+        f"[profile a]\nrole_arn = {ROLE}-a\nsource_profile = b\n"
+        f"[profile b]\nrole_arn = {ROLE}-b\nsource_profile = base\n"
+    )
+    df = aws_cred_magic.resolution_table("a", region="us-east-1")
+    role = row_of(df, "assume-role")
+    assert role["status"] == "winner"
+    assert f"{aws.config} [profile a]" in role["location"]
+    assert f"{ROLE}-a via source_profile b" in role["detail"]
+    assert f"{ROLE}-b via source_profile base" in role["detail"]
+    assert masked(KEY_B) in role["detail"]
+
+
+def test_error_row_stops_the_chain(aws):
+    aws.setenv("AWS_ACCESS_KEY_ID", KEY_A)
+    aws.write_credentials(creds_section("default", KEY_B))
+    df = aws_cred_magic.resolution_table()
+    assert not df["winner"].any()
+    env = row_of(df, "env")
+    assert env["status"] == "error"
+    assert env["detail"].startswith("PartialCredentialsError: ")
+    later = row_of(df, "shared-credentials-file")
+    assert later["status"] == "not reached" and "configured too" in later["detail"]
+    assert df.attrs["summary"].startswith("no credentials: PartialCredentialsError")
+
+
+def test_pre_chain_error_is_a_first_session_row(aws):
+    aws.write_credentials(creds_section("default", KEY_B))
+    df = aws_cred_magic.resolution_table("ghost")
+    first = df.iloc[0]
+    assert (first["method"], first["status"]) == ("session", "error")
+    assert first["detail"].startswith("ProfileNotFound: ")
+    assert "ghost" in first["detail"]
+    assert not df["winner"].any()
+    assert set(df["status"].iloc[1:]) <= {"not reached"}

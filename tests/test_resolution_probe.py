@@ -1,0 +1,371 @@
+"""probe=True really loads credential_process / container / IMDS, within a bounded time;
+probe=False touches neither the network nor a subprocess."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shlex
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import boto3
+import pandas as pd
+import pytest
+
+import aws_cred_magic
+
+from .conftest import CANARY_SECRET, FakeMetadataServer
+
+ROLE = "arn:aws:iam::123456789012:role/probe"
+KEY_P = "AKIAPROBEPROCESS00P9"
+KEY_C = "AKIAPROBECONFIGKEY0C"
+
+
+def masked(key: str) -> str:
+    return "*" * 16 + key[-4:]
+
+
+def row(df, method: str):
+    rows = df[df["method"] == method]
+    assert len(rows) == 1, df
+    return rows.iloc[0]
+
+
+def imds_on(aws, url: str) -> None:
+    aws.delenv("AWS_EC2_METADATA_DISABLED")
+    aws.setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", url.rstrip("/") + "/")
+
+
+def process_command(aws, name: str, key: str = KEY_P, sleep: float = 0.0) -> str:
+    doc = {"Version": 1, "AccessKeyId": key, "SecretAccessKey": CANARY_SECRET}
+    script = aws.file(
+        f"bin/{name}.py",
+        f"import json, sys, time\ntime.sleep({sleep})\nprint(json.dumps({doc!r}))\n",
+    )
+    return f"{shlex.quote(sys.executable)} {shlex.quote(str(script))}"
+
+
+def timed_table(**kwargs):
+    start = time.monotonic()
+    df = aws_cred_magic.resolution_table(**kwargs)
+    return df, time.monotonic() - start
+
+
+# --------------------------------------------------------------------------- real endpoints
+
+
+def test_probe_imds_returns_masked_key_and_expiry(aws, imds_server):
+    imds_on(aws, imds_server.url)
+    df = aws_cred_magic.resolution_table(probe=True)
+    winner = row(df, "iam-role")
+    assert winner["status"] == "winner" and winner["winner"]
+    assert winner["access_key"] == masked(imds_server.access_key)
+    expected = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=6)
+    assert isinstance(winner["expires"], pd.Timestamp)
+    assert abs(winner["expires"].to_pydatetime() - expected) < dt.timedelta(minutes=5)
+    assert df.attrs["probed"] is True
+    assert ("PUT", "/latest/api/token") in imds_server.requests
+
+
+def test_probe_container_returns_masked_key_and_expiry(aws, container_server):
+    aws.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", container_server.url + "/creds")
+    df = aws_cred_magic.resolution_table(probe=True)
+    winner = row(df, "container-role")
+    assert winner["status"] == "winner"
+    assert winner["access_key"] == masked(container_server.access_key)
+    expected = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=6)
+    assert abs(winner["expires"].to_pydatetime() - expected) < dt.timedelta(minutes=5)
+    assert row(df, "iam-role")["status"] == "not configured"
+
+
+def test_probe_container_with_expired_credentials_says_so(aws):
+    server = FakeMetadataServer("container", "AKIATESTEXPIRED00099", expires_in_hours=-1)
+    try:
+        aws.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", server.url + "/creds")
+        df = aws_cred_magic.resolution_table(probe=True)
+    finally:
+        server.close()
+    winner = row(df, "container-role")
+    assert winner["status"] == "winner"
+    assert winner["expires"] < pd.Timestamp.now(tz="UTC")
+    assert "expired" in winner["detail"]
+
+
+def test_probe_runs_process_and_shows_its_key(aws):
+    aws.write_config(f"[default]\ncredential_process = {process_command(aws, 'ok')}\n")
+    dry = aws_cred_magic.resolution_table()
+    probed = aws_cred_magic.resolution_table(probe=True)
+    assert row(dry, "custom-process")["status"] == "winner"
+    assert row(dry, "custom-process")["access_key"] == ""
+    assert "not run" in row(dry, "custom-process")["detail"]
+    assert row(probed, "custom-process")["status"] == "winner"
+    assert row(probed, "custom-process")["access_key"] == masked(KEY_P)
+
+
+def test_probe_assume_role_names_the_source_key(aws):
+    aws.write_config(
+        f"[profile admin]\nrole_arn = {ROLE}\nsource_profile = base\n"
+        f"[profile base]\ncredential_process = {process_command(aws, 'src')}\n"
+    )
+    df = aws_cred_magic.resolution_table("admin", region="us-east-1", probe=True)
+    winner = row(df, "assume-role")
+    assert winner["status"] == "winner"
+    assert "source_profile base" in winner["detail"]
+    assert f"custom-process {masked(KEY_P)}" in winner["detail"]
+
+
+def test_failing_process_is_winner_dry_and_error_probed(aws):
+    script = aws.file(
+        "bin/fail.py", "import sys\nsys.stderr.write('no creds today')\nsys.exit(5)\n"
+    )
+    command = f"{shlex.quote(sys.executable)} {shlex.quote(str(script))}"
+    aws.write_config(
+        f"[default]\ncredential_process = {command}\n"
+        f"aws_access_key_id = {KEY_C}\naws_secret_access_key = {CANARY_SECRET}\n"
+    )
+    dry = aws_cred_magic.resolution_table()
+    assert row(dry, "custom-process")["status"] == "winner"
+    assert row(dry, "config-file")["status"] == "shadowed"
+
+    probed = aws_cred_magic.resolution_table(probe=True)
+    assert not probed["winner"].any()
+    error = row(probed, "custom-process")
+    assert error["status"] == "error"
+    assert error["detail"].startswith("CredentialRetrievalError: ")
+    assert "no creds today" in error["detail"]
+    assert row(probed, "config-file")["status"] == "not reached"
+
+
+# --------------------------------------------------------------------------- bounded time
+
+
+def test_probe_is_bounded_against_hanging_imds(aws, hanging_server):
+    imds_on(aws, hanging_server.url)
+    df, elapsed = timed_table(probe=True, timeout=1.0)
+    assert elapsed < 1.5
+    imds = row(df, "iam-role")
+    assert imds["status"] == "unknown" and not imds["winner"]
+    assert "no answer within 1 s" in imds["detail"]
+    assert not df["winner"].any()
+
+
+def test_default_timeout_is_one_second(aws, hanging_server):
+    imds_on(aws, hanging_server.url)
+    df, elapsed = timed_table(probe=True)
+    assert elapsed < 1.5
+    assert row(df, "iam-role")["status"] == "unknown"
+
+
+def test_probe_is_bounded_against_hanging_container(aws, hanging_server):
+    aws.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", hanging_server.url + "/creds")
+    df, elapsed = timed_table(probe=True, timeout=1.0)
+    assert elapsed < 1.5
+    container = row(df, "container-role")
+    assert container["status"] == "unknown" and not container["winner"]
+    assert "no answer within 1 s" in container["detail"]
+    assert not df["winner"].any()
+
+
+def test_probe_waits_once_for_hanging_container_and_imds(aws, hanging_server):
+    aws.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", hanging_server.url + "/creds")
+    imds_on(aws, hanging_server.url)
+    df, elapsed = timed_table(probe=True, timeout=1.0)
+    assert elapsed < 1.5  # concurrently: one timeout in all, not one per source
+    assert not df["winner"].any()
+    assert row(df, "container-role")["status"] == "unknown"
+
+
+def test_source_after_a_hanging_container_is_not_the_winner(
+    aws, hanging_server, imds_server, monkeypatch
+):
+    # botocore never falls through a container error to IMDS: while the container has not
+    # answered, IMDS cannot be named the winner even though it answered.
+    aws.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", hanging_server.url + "/creds")
+    imds_on(aws, imds_server.url)
+    df, elapsed = timed_table(probe=True, timeout=1.0)
+    assert elapsed < 1.5
+    assert not df["winner"].any(), df[["method", "status", "detail"]].to_string()
+    assert row(df, "container-role")["status"] == "unknown"
+    assert row(df, "iam-role")["status"] == "not reached"
+    assert "stops at container-role" in row(df, "iam-role")["detail"]
+
+    # The oracle, made fast: botocore's own container fetcher with short timeouts raises
+    # instead of falling through to the IMDS that answers.
+    from botocore.exceptions import CredentialRetrievalError
+    from botocore.utils import ContainerMetadataFetcher
+
+    monkeypatch.setattr(ContainerMetadataFetcher, "TIMEOUT_SECONDS", 0.1)
+    monkeypatch.setattr(ContainerMetadataFetcher, "SLEEP_TIME", 0)
+    with pytest.raises(CredentialRetrievalError):
+        boto3.Session().get_credentials()
+
+
+def test_source_after_a_slow_process_is_not_the_winner(aws):
+    # botocore waits for the process and uses it; the config-file keys after it never count.
+    aws.write_config(
+        f"[default]\ncredential_process = {process_command(aws, 'slow', sleep=1.2)}\n"
+        f"aws_access_key_id = {KEY_C}\naws_secret_access_key = {CANARY_SECRET}\n"
+    )
+    df, elapsed = timed_table(probe=True, timeout=0.5)
+    assert elapsed < 1.0
+    assert not df["winner"].any(), df[["method", "status", "detail"]].to_string()
+    assert row(df, "custom-process")["status"] == "unknown"
+    assert row(df, "config-file")["status"] == "not reached"
+    assert "(this source is configured too)" in row(df, "config-file")["detail"]
+    # The oracle: botocore waits for the process and uses its key.
+    creds = boto3.Session().get_credentials()
+    assert (creds.method, creds.access_key) == ("custom-process", KEY_P)
+
+
+# --------------------------------------------------------------------------- no side effects
+
+
+class _Recorder:
+    def __init__(self):
+        self.connects: list = []
+        self.processes: list = []
+
+
+@pytest.fixture
+def recorder(monkeypatch):
+    """Record every socket connect and every child process started in this process."""
+    record = _Recorder()
+    # Probes of earlier tests may still be retrying in daemon threads: only threads born
+    # during this test count.
+    earlier = set(threading.enumerate()) - {threading.current_thread()}
+
+    def ours() -> bool:
+        return threading.current_thread() not in earlier
+
+    guarded_connect = socket.socket.connect  # the loopback guard, already installed
+    guarded_connect_ex = socket.socket.connect_ex
+    real_execute_child = subprocess.Popen._execute_child
+
+    def connect(self, address):
+        if ours():
+            record.connects.append(address)
+        return guarded_connect(self, address)
+
+    def connect_ex(self, address):
+        if ours():
+            record.connects.append(address)
+        return guarded_connect_ex(self, address)
+
+    def execute_child(self, args, *rest, **kwargs):
+        if ours():
+            record.processes.append(args)
+        return real_execute_child(self, args, *rest, **kwargs)
+
+    class RecordingPopen(subprocess.Popen):
+        def __init__(self, args, *rest, **kwargs):
+            if ours():
+                record.processes.append(args)
+            super().__init__(args, *rest, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    # botocore binds subprocess.Popen as a default argument at import time, so patch the
+    # class's spawning method too, not only the module attribute.
+    monkeypatch.setattr(subprocess.Popen, "_execute_child", execute_child)
+    monkeypatch.setattr(subprocess, "Popen", RecordingPopen)
+    return record
+
+
+@pytest.fixture(scope="module")
+def endpoints():
+    """A fake IMDS and container endpoint shared by the side-effect tests (stopping one
+    takes half a second); each test starts with an empty request log."""
+    imds = FakeMetadataServer("imds", "AKIATESTIMDSROLE0007")
+    container = FakeMetadataServer("container", "AKIATESTCONTAINER008")
+    yield imds, container
+    imds.close()
+    container.close()
+
+
+@pytest.fixture
+def imds_and_container(endpoints):
+    for server in endpoints:
+        server.requests.clear()
+    return endpoints
+
+
+def _side_effect_world(aws, imds_server, container_server, layout: str) -> dict:
+    aws.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", container_server.url + "/creds")
+    imds_on(aws, imds_server.url)
+    command = process_command(aws, "proc")
+    if layout == "process-in-profile":
+        aws.write_config(f"[default]\ncredential_process = {command}\n")
+        return {}
+    if layout == "role-sourced-from-process":
+        aws.write_config(
+            f"[default]\nrole_arn = {ROLE}\nsource_profile = base\n"
+            f"[profile base]\ncredential_process = {command}\n"
+        )
+        return {"region": "us-east-1"}
+    if layout == "role-sourced-from-container":
+        aws.write_config(f"[default]\nrole_arn = {ROLE}\ncredential_source = EcsContainer\n")
+        return {"region": "us-east-1"}
+    if layout == "role-sourced-from-imds":
+        aws.write_config(
+            f"[default]\nrole_arn = {ROLE}\ncredential_source = Ec2InstanceMetadata\n"
+            f"[profile other]\ncredential_process = {command}\n"
+        )
+        return {"region": "us-east-1"}
+    if layout == "process-in-explicit-profile":
+        aws.write_config(f"[profile p]\ncredential_process = {command}\n")
+        return {"profile": "p"}
+    assert layout == "container-and-imds-only"
+    return {}
+
+
+LAYOUTS = [
+    "process-in-profile",
+    "role-sourced-from-process",
+    "role-sourced-from-container",
+    "role-sourced-from-imds",
+    "process-in-explicit-profile",
+    "container-and-imds-only",
+]
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_probe_false_opens_no_socket_and_starts_no_process(
+    aws, imds_and_container, recorder, layout
+):
+    imds_server, container_server = imds_and_container
+    kwargs = _side_effect_world(aws, imds_server, container_server, layout)
+    df = aws_cred_magic.resolution_table(**kwargs)
+    assert recorder.connects == []
+    assert recorder.processes == []
+    assert imds_server.requests == [] and container_server.requests == []
+    assert df.attrs["probed"] is False
+    # The source that needs the network or a process is still judged from configuration.
+    # One winner, or an honest "unknown" where only IMDS could tell (IMDS itself, or a
+    # role whose source credentials come from IMDS).
+    assert df["winner"].sum() == 1 or (df["status"] == "unknown").sum() == 1
+
+
+def test_the_recorder_sees_what_probe_true_does(aws, imds_and_container, recorder):
+    imds_server, container_server = imds_and_container
+    # Positive control: the same world with probe=True does run the process and connect.
+    _side_effect_world(aws, imds_server, container_server, "process-in-profile")
+    aws_cred_magic.resolution_table(probe=True, timeout=5.0)
+    assert recorder.processes, "the recorder missed botocore's credential_process"
+    assert any(address[0] == "127.0.0.1" for address in recorder.connects)
+    assert container_server.requests and imds_server.requests
+    # ... and sees botocore spawning from this very thread too.
+    recorder.processes.clear()
+    boto3.Session().get_credentials()
+    assert recorder.processes
+
+
+def test_probe_false_leaves_imds_unknown_not_winner(aws, imds_server):
+    imds_on(aws, imds_server.url)
+    df = aws_cred_magic.resolution_table()
+    imds = row(df, "iam-role")
+    assert imds["status"] == "unknown" and not df["winner"].any()
+    assert "probe=True" in imds["detail"]
+    assert imds_server.requests == []
