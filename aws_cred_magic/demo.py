@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import secrets
@@ -85,16 +86,40 @@ class ContainerEndpoint(ThreadingHTTPServer):
         return f"http://127.0.0.1:{self.server_address[1]}/v2/credentials"
 
 
+def _local_client(service: str, moto_url: str, region: str, key_id: str, secret: str):
+    """A client for the local moto server that reads no AWS file and no AWS_PROFILE.
+
+    The demo process runs with the user's own environment: a plain ``boto3.client`` would
+    parse ``~/.aws/config`` (and fail on a malformed one, or on an AWS_PROFILE naming a
+    profile that is not there), breaking the promise that the demo never reads ``~/.aws``.
+    """
+    import boto3
+    import botocore.session
+
+    core = botocore.session.Session(
+        session_vars={
+            "profile": (None, None, None, None),
+            "config_file": (None, None, os.devnull, None),
+            "credentials_file": (None, None, os.devnull, None),
+        }
+    )
+    return boto3.Session(botocore_session=core).client(
+        service,
+        endpoint_url=moto_url,
+        region_name=region,
+        aws_access_key_id=key_id,
+        aws_secret_access_key=secret,
+    )
+
+
 def _iam_user_keys(moto_url: str, user: str) -> dict[str, str]:
     """Create an IAM user with an access key in the local moto server."""
-    import boto3
-
-    iam = boto3.client(
+    iam = _local_client(
         "iam",
-        endpoint_url=moto_url,
-        region_name="us-east-1",
-        aws_access_key_id="AKIAEXAMPLEBOOTSTRAP",
-        aws_secret_access_key="bootstrap-secret-for-the-local-moto-server",
+        moto_url,
+        "us-east-1",
+        "AKIAEXAMPLEBOOTSTRAP",
+        "bootstrap-secret-for-the-local-moto-server",
     )
     iam.create_user(UserName=user)
     key = iam.create_access_key(UserName=user)["AccessKey"]
@@ -223,15 +248,7 @@ def build_sandbox(root: Path, moto_url: str) -> dict[str, str]:
 
 def _write_portal_keys(root: Path, moto_url: str, analyst: dict[str, str]) -> None:
     """Temporary keys as the AWS access portal shows them, for the keys demo."""
-    import boto3
-
-    sts = boto3.client(
-        "sts",
-        endpoint_url=moto_url,
-        region_name=DEMO_REGION,
-        aws_access_key_id=analyst["id"],
-        aws_secret_access_key=analyst["secret"],
-    )
+    sts = _local_client("sts", moto_url, DEMO_REGION, analyst["id"], analyst["secret"])
     creds = sts.assume_role(
         RoleArn="arn:aws:iam::444444444444:role/portal-PowerUser", RoleSessionName="you"
     )["Credentials"]
@@ -306,10 +323,8 @@ def stop_process_group(process: subprocess.Popen) -> None:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(10)
     except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 def main(argv: list[str] | None = None) -> int:

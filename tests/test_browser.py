@@ -1,0 +1,336 @@
+"""The panel in a real JupyterLab, driven by Debian's Chromium through Playwright.
+
+A moto server on 127.0.0.1 plays STS; the demo's sandbox (``build_sandbox``) provides the
+AWS files and the portal keys; JupyterLab runs on a temporary notebook directory with the
+sandbox environment. Nothing here talks to anything but loopback.
+
+Needs ``/usr/bin/chromium`` and the ``playwright`` package (never ``playwright install``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+if not Path(CHROMIUM).exists():  # pragma: no cover - depends on the machine
+    pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+
+from aws_cred_magic.demo import (  # noqa: E402 - after the skips
+    build_sandbox,
+    free_port,
+    start_lab,
+    start_moto,
+    stop_process_group,
+    wait_for_lab,
+)
+
+REPO = Path(__file__).resolve().parent.parent
+DOCS = REPO / "docs"
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    # Belt and braces: no host name but localhost resolves, so nothing leaves loopback.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
+]
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+# Generous: two cores running JupyterLab, a kernel, moto and Chromium at once.
+KERNEL_TIMEOUT_MS = 60_000
+STEP_TIMEOUT_MS = 30_000
+expect.set_options(timeout=STEP_TIMEOUT_MS)  # every expect(): Playwright's default is 5 s
+
+# True once the notebook's kernel has its websocket open and is idle. The toolbar's idle
+# icon shows earlier than that, and keystrokes sent before the socket connects are dropped.
+KERNEL_READY_JS = """() => {
+    const kernel = window.jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel;
+    return !!kernel && kernel.connectionStatus === 'connected' && kernel.status === 'idle';
+}"""
+
+
+# --------------------------------------------------------------------------- helpers
+# (also used by test_demo.py)
+
+
+def launch_chromium(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+
+
+def watch_requests(context) -> list[str]:
+    """Record every request the browser makes to a host that is not loopback."""
+    outside: list[str] = []
+
+    def check(request) -> None:
+        parts = urlsplit(request.url)
+        if parts.scheme in {"http", "https", "ws", "wss"} and parts.hostname not in LOOPBACK:
+            outside.append(request.url)
+
+    context.on("request", check)
+    return outside
+
+
+def wait_for_kernel(page, timeout: float = KERNEL_TIMEOUT_MS) -> None:
+    page.wait_for_function(KERNEL_READY_JS, timeout=timeout)
+
+
+def cell(page, index: int):
+    """Cell ``index`` of the notebook on screen (by index: Shift+Enter on the last cell
+    appends a new one)."""
+    return page.locator(".jp-NotebookPanel:visible .jp-Notebook .jp-Cell").nth(index)
+
+
+def run_cell(page, index: int, timeout: float = STEP_TIMEOUT_MS):
+    """Run cell ``index`` with Shift+Enter, the way a person does, and wait until its
+    prompt shows an execution count (``[n]:``). Returns the cell's locator."""
+    target = cell(page, index)
+    target.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Shift+Enter")
+    expect(target.locator(".jp-InputArea-prompt")).to_have_text(
+        re.compile(r"^\[\d+\]:$"), timeout=timeout
+    )
+    return target
+
+
+def run_app_command(page, command: str) -> None:
+    """Execute a JupyterLab command and wait for its promise (needs --expose-app-in-browser)."""
+    page.evaluate("(command) => window.jupyterapp.commands.execute(command)", command)
+
+
+def secrets_in_sandbox(root: Path) -> list[str]:
+    """Every secret value the sandbox holds: the portal's secret key and session token, the
+    secret keys of the credentials file and of the credential_process script."""
+    found: list[str] = []
+    portal = (root / "portal-keys.txt").read_text()
+    for name in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        found += re.findall(rf'^export {name}="([^"]+)"$', portal, re.MULTILINE)
+    credentials = (root / "home" / ".aws" / "credentials").read_text()
+    found += re.findall(r"^aws_secret_access_key = (\S+)$", credentials, re.MULTILINE)
+    found += re.findall(r"'SecretAccessKey': '([^']+)'", (root / "fake-vault.py").read_text())
+    assert len(found) >= 5, "the sandbox layout changed: update secrets_in_sandbox()"
+    return found
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@dataclass
+class Lab:
+    port: int
+    token: str
+    notebooks: Path
+    sandbox: Path
+    log: Path
+
+    def url(self, notebook: str) -> str:
+        """The notebook in a workspace of its own: JupyterLab would otherwise restore the
+        tabs a previous test left open."""
+        workspace = Path(notebook).stem
+        return (
+            f"http://127.0.0.1:{self.port}/lab/workspaces/{workspace}/tree/{notebook}"
+            f"?token={self.token}"
+        )
+
+
+def _write_notebook(path: Path, sources: list[str]) -> None:
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in sources]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    nbformat.write(nb, path)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory) -> Iterator[Lab]:
+    """moto on 127.0.0.1, the demo sandbox, and JupyterLab on two small notebooks."""
+    root = tmp_path_factory.mktemp("browser")
+    moto, moto_url = start_moto()
+    process = None
+    try:
+        sandbox = root / "sandbox"
+        sandbox_env = build_sandbox(sandbox, moto_url)
+        notebooks = root / "notebooks"
+        notebooks.mkdir()
+        _write_notebook(notebooks / "profile.ipynb", ["%load_ext aws_cred_magic", "%aws_panel"])
+        _write_notebook(
+            notebooks / "keys.ipynb", ["%load_ext aws_cred_magic", "%aws_panel", "%aws_whoami"]
+        )
+        state = root / "state"
+        # Save widget state into the notebook (off by default): that is where a secret typed
+        # into a widget would be written to disk, so the leak check must cover it.
+        widgets = state / "lab-settings" / "@jupyter-widgets" / "jupyterlab-manager"
+        widgets.mkdir(parents=True)
+        (widgets / "plugin.jupyterlab-settings").write_text(json.dumps({"saveState": True}))
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "BOTO_"))}
+        env.update(sandbox_env)
+        port, token = free_port(), secrets.token_hex(16)
+        process = start_lab(notebooks, env, state, port, token)
+        log = state / "jupyter.log"
+        try:
+            wait_for_lab(process, port, token, timeout=60)
+        except RuntimeError:
+            print(log.read_text()[-4000:])
+            raise
+        yield Lab(port, token, notebooks, sandbox, log)
+    finally:
+        if process is not None:
+            stop_process_group(process)
+        moto.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, lab):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(STEP_TIMEOUT_MS)
+    outside = watch_requests(context)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
+    assert not outside, f"the browser requested non-loopback addresses: {outside}"
+
+
+def open_notebook(page, lab: Lab, name: str) -> None:
+    page.goto(lab.url(name))
+    expect(cell(page, 0)).to_be_visible(timeout=KERNEL_TIMEOUT_MS)
+    wait_for_kernel(page)
+
+
+def show_panel(page):
+    """Run ``%load_ext`` and ``%aws_panel`` (cells 0 and 1); return the panel's locator."""
+    run_cell(page, 0)
+    run_cell(page, 1)
+    panel = page.locator(".aws-cred-panel")
+    expect(panel).to_be_visible()
+    expect(panel.locator(".aws-status")).to_contain_text("No session chosen yet")
+    return panel
+
+
+def choose_profile(panel, name: str, region: str) -> None:
+    """A real ``select_option`` on the Profile ``<select>``; the Region dropdown then shows
+    the profile's region."""
+    select = panel.get_by_role("combobox", name="Profile")
+    values = select.locator("option").evaluate_all("options => options.map(o => o.value)")
+    value = next(v for v in values if v.split()[0] == name)
+    select.select_option(value=value)
+    expect(select).to_have_value(value)
+    expect(panel.get_by_role("combobox", name="Region")).to_have_value(region)
+
+
+def apply_and_wait(panel, account: str, arn: re.Pattern[str]):
+    panel.get_by_role("button", name="Apply").click()
+    status = panel.locator(".aws-status")
+    expect(status).to_contain_text(arn, timeout=STEP_TIMEOUT_MS)
+    expect(status).to_contain_text(f"account {account}")
+    expect(status).to_have_class(re.compile(r"\baws-status-ok\b"))
+    return status
+
+
+CUSTOMER_A_ARN = re.compile(r"arn:aws:sts::111111111111:assumed-role/customer-a-readonly/\S+")
+PORTAL_ARN = re.compile(r"arn:aws:sts::444444444444:assumed-role/portal-PowerUser/you")
+
+
+# --------------------------------------------------------------------------- tests
+
+
+def test_panel_profile_assumes_role_through_local_sts(page, lab):
+    """Pick customer-a in the Profile dropdown, Apply: botocore's assume-role provider runs
+    against the local STS and the status line shows the role's ARN in account 111111111111."""
+    open_notebook(page, lab, "profile.ipynb")
+    panel = show_panel(page)
+
+    choose_profile(panel, "customer-a", "eu-west-1")
+    apply_and_wait(panel, "111111111111", CUSTOMER_A_ARN)
+    expect(panel).to_contain_text("Applied: session = profile customer-a")
+
+    DOCS.mkdir(exist_ok=True)
+    panel.screenshot(path=str(DOCS / "panel.png"))
+    page.screenshot(path=str(DOCS / "jupyterlab.png"))
+
+
+def test_panel_pasted_keys_switch_identity_and_never_reach_the_file(page, lab):
+    """Paste the portal's block into the Password field (multi-line, then joined with spaces
+    as browsers paste it into a one-line field), Apply: the session is the portal role in
+    444444444444, %aws_whoami agrees, and the saved .ipynb (outputs and widget state) holds
+    none of the sandbox's secrets."""
+    portal_lines = (lab.sandbox / "portal-keys.txt").read_text().strip().splitlines()
+    assert len(portal_lines) == 3
+    open_notebook(page, lab, "keys.ipynb")
+    panel = show_panel(page)
+
+    # 1. The block as copied, with its line breaks. A one-line field cannot hold them:
+    # Chromium turns them into spaces.
+    panel.get_by_role("tab", name="Temporary keys").click()
+    block = panel.get_by_label("Paste block", exact=True)
+    block.fill("\n".join(portal_lines))
+    assert "\n" not in block.input_value()
+    apply_and_wait(panel, "444444444444", PORTAL_ARN)
+    expect(block).to_have_value("")  # cleared by the kernel after Apply
+
+    # 2. Another identity in between, so the next status is a fresh answer.
+    panel.get_by_role("tab", name="Profile").click()
+    choose_profile(panel, "customer-a", "eu-west-1")
+    apply_and_wait(panel, "111111111111", CUSTOMER_A_ARN)
+
+    # 3. The block joined into one line with spaces: what a browser paste gives.
+    panel.get_by_role("tab", name="Temporary keys").click()
+    block.fill(" ".join(portal_lines))
+    apply_and_wait(panel, "444444444444", PORTAL_ARN)
+    expect(panel).to_contain_text("Applied: session = keys pasted in the panel")
+    expect(block).to_have_value("")
+    for name in ("Key id", "Secret", "Token"):
+        expect(panel.get_by_label(name, exact=True)).to_have_value("")
+
+    # %aws_whoami in the next cell sees the same session.
+    whoami = run_cell(page, 2)
+    output = whoami.locator(".jp-OutputArea-output")
+    expect(output).to_contain_text("444444444444")
+    expect(output).to_contain_text("portal-PowerUser")
+
+    # Save from the browser, then read what reached the disk.
+    run_app_command(page, "docmanager:save")
+    path = lab.notebooks / "keys.ipynb"
+    text = path.read_text()
+    saved = json.loads(text)
+    state = saved["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    passwords = [m for m in state.values() if m["model_name"] == "PasswordModel"]
+    assert len(passwords) == 4, "the saved widget state should hold the four Password fields"
+    assert all(m["state"].get("value", "") == "" for m in passwords)
+    assert "444444444444" in json.dumps(saved["cells"][2]["outputs"])
+
+    # Counts only: a failure message must not print the secrets (nor the whole file).
+    leaked = sum(s in text or s[:16] in text for s in secrets_in_sandbox(lab.sandbox))
+    assert leaked == 0, "sandbox secret(s) written into the notebook file"
+    pasted = sum(name in text for name in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"))
+    assert pasted == 0, "the pasted block was written into the notebook file"
+    shutil.copy(path, lab.log.parent / "keys-saved.ipynb")  # for a post-mortem, in tmp
