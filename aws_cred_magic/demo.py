@@ -348,6 +348,7 @@ def main(argv: list[str] | None = None) -> int:
         moto, moto_url = start_moto()
         env = _sandbox_env(build_sandbox(root, moto_url))
         print(f"Sandbox: {root} (local STS/IAM/S3 at {moto_url}; ~/.aws untouched)", flush=True)
+        print(f"Temporary keys to paste into %aws_keys or the panel: {root / 'portal-keys.txt'}")
     port = args.port or free_port()
     token = secrets.token_hex(16)
     lab = start_lab(notebooks, env, root, port, token)
