@@ -55,7 +55,6 @@ def describe_error(exc: BaseException, secrets: Iterable[str | None] = ()) -> st
     name = error_name(exc)
     message = str(exc) or type(exc).__doc__ or ""
     advice = _ADVICE.get(name) or _ADVICE.get(type(exc).__name__)
-    text = f"{name}: {message}"
-    if advice and advice not in message:
-        text += f" ({advice})"
-    return one_line(text, secrets)
+    suffix = f" ({advice})" if advice and advice not in message else ""
+    # Shorten AWS's own wording, never the advice: it is what says what to do.
+    return one_line(f"{name}: {message}", secrets, limit=300 - len(suffix)) + suffix

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -59,7 +60,7 @@ def _bounded_config(timeout: float) -> Any:
     return Config(
         connect_timeout=timeout,
         read_timeout=timeout,
-        retries={"max_attempts": 1, "mode": "standard"},
+        retries={"total_max_attempts": 1, "mode": "standard"},  # one try, no backoff
     )
 
 
@@ -73,19 +74,43 @@ def sts_client(session: boto3.Session, timeout: float) -> Any:
     )
 
 
+# The bounded client config for the calls made in this thread by ``whoami`` (None elsewhere).
+_bound_in_this_thread = threading.local()
+
+
+def bound_credential_calls(session: boto3.Session) -> None:
+    """Let ``whoami`` bound the clients botocore's own providers create (AssumeRole, SSO,
+    web identity), which otherwise wait 60 s and try 5 times.
+
+    The session's ``create_client`` is wrapped once, before its providers capture it; the
+    wrapper changes nothing unless the calling thread is inside ``whoami``, so clients the
+    user makes from the same session at the same time keep their own settings.
+    """
+    core = session._session
+    if getattr(core, "_aws_cred_magic_bounded", False):
+        return
+    create_client = core.create_client
+
+    def bounded_create_client(*args: Any, **kwargs: Any) -> Any:
+        bound = getattr(_bound_in_this_thread, "config", None)
+        if bound is not None:
+            given = kwargs.get("config")
+            kwargs["config"] = given.merge(bound) if given is not None else bound
+        return create_client(*args, **kwargs)
+
+    core.create_client = bounded_create_client
+    core._aws_cred_magic_bounded = True
+
+
 @contextmanager
 def _bounded_credential_calls(session: boto3.Session, timeout: float) -> Iterator[None]:
-    """Bound the calls botocore's own providers make while the block runs (AssumeRole, SSO,
-    web identity): they build their clients from the session's default client config,
-    which otherwise means a 60 s timeout and 5 attempts each."""
-    core = session._session
-    before = core.get_default_client_config()
-    bounded = _bounded_config(timeout)
-    core.set_default_client_config(before.merge(bounded) if before is not None else bounded)
+    bound_credential_calls(session)
+    previous = getattr(_bound_in_this_thread, "config", None)
+    _bound_in_this_thread.config = _bounded_config(timeout)
     try:
         yield
     finally:
-        core.set_default_client_config(before)
+        _bound_in_this_thread.config = previous
 
 
 class _ScrubSecrets(logging.Filter):
@@ -135,13 +160,13 @@ def whoami(
 ) -> Identity:
     """Call STS GetCallerIdentity with ``session``; raise ``AwsCredError`` on any failure."""
     try:
-        credentials = session.get_credentials()
-        if credentials is None:
-            raise AwsCredError(
-                "No credentials found for this session (NoCredentialsError): run %aws_chain to "
-                "see why, then %aws_use PROFILE or %aws_keys."
-            )
         with _bounded_credential_calls(session, timeout):
+            credentials = session.get_credentials()
+            if credentials is None:
+                raise AwsCredError(
+                    "No credentials found for this session (NoCredentialsError): run "
+                    "%aws_chain to see why, then %aws_use PROFILE or %aws_keys."
+                )
             response = sts_client(session, timeout).get_caller_identity()
     except AwsCredError:
         raise

@@ -29,7 +29,8 @@ _FIELDS = {
 }
 # `export NAME="value"`, `set NAME=value`, `$Env:NAME="value"`, `name = value`; the lines may
 # have been joined into one by a browser, so a value ends at whitespace, a quote or `;`.
-_ASSIGNMENT = r"(?:^|[\s;])(?:export\s+|set\s+|\$Env:)?{name}\s*=\s*[\"']?([^\s\"';]+)"
+# The prefixes are case-insensitive, as cmd and PowerShell are (`SET`, `$env:`).
+_ASSIGNMENT = r"(?:^|[\s;])(?i:export\s+|set\s+|\$env:)?{name}\s*=\s*[\"']?([^\s\"';]+)"
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ def check_keys(
         raise AwsCredError(
             "The session token is not valid: it is one long line without spaces; paste it again."
         )
-    return KeyInput(access_key_id, secret_access_key, session_token, region or None)
+    return KeyInput(access_key_id, secret_access_key, session_token, (region or "").strip() or None)
 
 
 def keys_from_block(text: str, region: str | None = None) -> KeyInput:

@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .errors import AwsCredError, describe_error
-from .identity import DEFAULT_TIMEOUT, credential_facts, whoami, whoami_many
+from .identity import (
+    DEFAULT_TIMEOUT,
+    bound_credential_calls,
+    credential_facts,
+    protect_botocore_logs,
+    whoami,
+    whoami_many,
+)
 from .keys import KeyInput, check_keys
 from .masking import mask_access_key
 from .model import Identity, format_expiry
@@ -134,6 +141,7 @@ class CredentialState:
 
         try:
             session = boto3.Session(profile_name=profile, region_name=region)
+            bound_credential_calls(session)  # before the providers capture create_client
             if mfa_code is not None:
                 code = mfa_code.strip()
                 if not (code.isdigit() and len(code) == 6):
@@ -214,6 +222,7 @@ class CredentialState:
     def activate(self, record: SessionRecord) -> None:
         """Store ``record``, inject it, and point boto3's default at it when it is the main
         session variable and the setting says so."""
+        protect_botocore_logs()  # the user's own calls with it log its token at DEBUG
         self.records[record.name] = record
         self.namespace.inject(record.name, record.session)
         if record.name == self.session_var and self.settings.set_default_session:
@@ -342,6 +351,11 @@ class CredentialState:
         """Put the session's keys into AWS_* variables for ``!aws …`` and subprocesses."""
         session, _origin = self.session_for(var)
         frozen = frozen_credentials(session)
+        # botocore re-reads AWS_DEFAULT_REGION on every access: without a pin, exporting it
+        # would silently move every session made without --region to this one's region.
+        for held in [session, *(record.session for record in self.records.values())]:
+            if held.region_name:
+                held._session.set_config_variable("region", held.region_name)
         names = self.namespace.export_env(frozen, session.region_name)
         return (
             f"exported {', '.join(names)} (key {mask_access_key(frozen.access_key)}) for shell "
@@ -394,7 +408,9 @@ class SessionFactory:
             profile=profile, event_hooks=copy.copy(self._emitter), include_builtin_handlers=False
         )
         core.register_component("data_loader", self._loader)
-        return boto3.Session(botocore_session=core, region_name=region)
+        session = boto3.Session(botocore_session=core, region_name=region)
+        bound_credential_calls(session)
+        return session
 
 
 class StorageOptions(dict):

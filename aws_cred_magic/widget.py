@@ -22,6 +22,7 @@ from .sessions import CredentialState, SessionRecord
 
 # Below this many minutes left, the status line warns that credentials expire soon.
 EXPIRY_WARNING_MINUTES = 15
+NO_SESSION = "No session chosen yet: pick a profile or paste keys."
 
 
 @dataclass
@@ -67,7 +68,7 @@ class PanelController:
         self._check_generation = 0
         self._lock = threading.Lock()
         self.on_status: Callable[[Status], None] = lambda status: None
-        self.status = Status("pending", "No session chosen yet: pick a profile or paste keys.")
+        self.status = Status("pending", NO_SESSION)
         self.check_thread: threading.Thread | None = None
         # Any switch (here, or by a magic) re-checks the identity of the current session.
         state.observe(self._on_state_change)
@@ -79,6 +80,10 @@ class PanelController:
         record = state.current_record()
         if record is not None:
             self.check_identity(record)
+        else:  # dropped or unloaded: no stale "✔" for a session that is gone
+            with self._lock:
+                self._check_generation += 1
+            self._set_status(Status("pending", NO_SESSION))
 
     # ------------------------------------------------------------------ reading config
     def load_profiles(self) -> list[ProfileEntry]:
@@ -121,9 +126,11 @@ class PanelController:
         entry = self.entry(profile)
         if entry is not None and entry.needs_mfa and not mfa_code:
             raise AwsCredError(f"Profile {profile!r} needs an MFA code: type the 6 digits.")
-        return self.state.use_profile(
+        record = self.state.use_profile(
             profile, region=region or None, var=_check_var(var), mfa_code=mfa_code or None
         )
+        self._check_applied(record)
+        return record
 
     def apply_keys(
         self,
@@ -140,9 +147,17 @@ class PanelController:
             keys = keys_from_block(block, region=region or None)
         else:
             keys = check_keys(access_key_id, secret_access_key, session_token, region or None)
-        return self.state.use_key_input(
+        record = self.state.use_key_input(
             keys, region=region or None, var=_check_var(var), origin="keys pasted in the panel"
         )
+        self._check_applied(record)
+        return record
+
+    def _check_applied(self, record: SessionRecord) -> None:
+        """The state observer checks the current session; one applied under another name is
+        checked here, so the status line answers for what was just applied."""
+        if self.state.current_record() is not record:
+            self.check_identity(record)
 
     # ------------------------------------------------------------------ identity check
     def check_identity(self, record: SessionRecord) -> threading.Thread:
@@ -156,6 +171,8 @@ class PanelController:
             try:
                 identity = self.state.whoami(var=record.name)
                 status = status_for(identity)
+                if record.name != self.state.session_var:
+                    status.text = f"{record.name}: {status.text}"
             except AwsCredError as exc:
                 status = Status("error", f"{record.name}: identity check failed: {exc}")
             except Exception as exc:  # never let a thread die silently
@@ -278,7 +295,10 @@ class CredentialPanel:
         self._tabs.set_title(1, "Temporary keys")
 
         self._var = w.Text(
-            value=state_var, description="Session name", layout=w.Layout(width="260px")
+            value=state_var,
+            description="Session name",
+            style={"description_width": "initial"},
+            layout=w.Layout(width="260px"),
         )
         self._apply = w.Button(description="Apply", button_style="primary", icon="check")
         self._message = w.HTML()
@@ -413,6 +433,24 @@ class CredentialPanel:
         self._chain.value = self.controller.chain_html()
 
     def close(self) -> None:
-        """Stop listening to the state and close the widgets."""
+        """Stop listening to the state and close the widgets: all of them, since closing a
+        box leaves its children's (and layouts') models open in the kernel."""
         self.controller.close()
-        self.widget.close()
+        for widget in _widget_tree(self.widget):
+            widget.close()
+
+
+def _widget_tree(root: Any) -> list[Any]:
+    """``root`` and every widget it references (children, layouts, styles), once each."""
+    import ipywidgets as w
+
+    found: dict[int, Any] = {}
+    pending = [root]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, (list, tuple)):
+            pending.extend(value)
+        elif isinstance(value, w.Widget) and id(value) not in found:
+            found[id(value)] = value
+            pending.extend(getattr(value, key, None) for key in value.keys)
+    return list(found.values())

@@ -129,7 +129,8 @@ def bench_load_ext() -> None:
         print(f"{took * 1000:.1f} {','.join(heavy) or '-'}")
         """
     )
-    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True) for _ in range(5)]
+    command = [sys.executable, "-c", code]
+    runs = [subprocess.run(command, capture_output=True, text=True) for _ in range(5)]
     values = [float(r.stdout.split()[0]) for r in runs]
     heavy = runs[-1].stdout.split()[1]
     print("3. %load_ext aws_cred_magic in a fresh interpreter, median of 5")
@@ -217,7 +218,8 @@ def bench_whoami_all(home: Path) -> None:
         server.wait()
         os.environ.pop("AWS_ENDPOINT_URL_STS")
     ok = int(frame["error"].isna().sum())
-    print(f"4. GetCallerIdentity over {len(frame)} profiles, STS latency {STS_LATENCY * 1000:.0f} ms")
+    latency = f"{STS_LATENCY * 1000:.0f} ms"
+    print(f"4. GetCallerIdentity over {len(frame)} profiles, STS latency {latency}")
     print(f"   single call (median of 5)        {ms(single)}")
     print(f"   one after another (20 calls)     {ms(one_by_one)}")
     print(f"   %aws_whoami --all ({ok} ok, median of 5) {ms(together)}")

@@ -263,3 +263,99 @@ def sts(aws, moto_server):
     aws.setenv("AWS_ENDPOINT_URL", moto_server)
     aws.setenv("AWS_ENDPOINT_URL_STS", moto_server)
     return moto_server
+
+
+# --------------------------------------------------------------------------- moto with auth
+
+
+@dataclass
+class IamUser:
+    """A real IAM user (and access key) in the moto server, and its ARN."""
+
+    name: str
+    access_key_id: str
+    secret_access_key: str
+    arn: str
+
+
+def moto_reset_auth(moto_url: str, allowed_unauthenticated: str) -> None:
+    """``POST /moto-api/reset-auth``: ``"0"`` makes moto check every signature, ``"inf"``
+    (its default) turns checking off again."""
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"{moto_url}/moto-api/reset-auth",
+        data=allowed_unauthenticated.encode(),
+        method="POST",
+        headers={"Content-Type": "text/plain"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+
+
+@pytest.fixture
+def sts_auth(sts):
+    """The ``sts`` world with moto checking signatures, and an IAM user moto knows.
+
+    The user has no policy: GetCallerIdentity works (it needs none), anything else, such
+    as AssumeRole, is AccessDenied. Authentication is turned off again afterwards.
+    """
+    import uuid
+
+    import boto3
+
+    iam = boto3.Session(
+        aws_access_key_id="AKIAMOTOBOOTSTRAP001",
+        aws_secret_access_key="bootstrap" * 4 + "0000",
+        region_name="us-east-1",
+    ).client("iam", endpoint_url=sts)
+    name = f"analyst-{uuid.uuid4().hex[:10]}"
+    arn = iam.create_user(UserName=name)["User"]["Arn"]
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    moto_reset_auth(sts, "0")
+    try:
+        yield IamUser(name, key["AccessKeyId"], key["SecretAccessKey"], arn)
+    finally:
+        moto_reset_auth(sts, "inf")
+
+
+# --------------------------------------------------------------------------- a small world
+
+DEV_KEY_ID = "AKIATESTDEVKEY000002"
+ROLE_ARN = "arn:aws:iam::111122223333:role/analyst"
+
+
+@pytest.fixture
+def profiles(aws) -> AwsWorld:
+    """The isolated world with four profiles: ``default`` (the canary key, us-east-1),
+    ``dev`` (DEV_KEY_ID, us-east-2), ``analyst`` (assume-role into ROLE_ARN from dev,
+    eu-west-1) and ``empty`` (a region, no credentials). Secrets are the canary."""
+    aws.write_credentials(
+        f"""
+        [default]
+        aws_access_key_id = {CANARY_KEY_ID}
+        aws_secret_access_key = {CANARY_SECRET}
+
+        [dev]
+        aws_access_key_id = {DEV_KEY_ID}
+        aws_secret_access_key = {CANARY_SECRET}
+        """
+    )
+    aws.write_config(
+        f"""
+        [default]
+        region = us-east-1
+
+        [profile dev]
+        region = us-east-2
+
+        [profile analyst]
+        role_arn = {ROLE_ARN}
+        source_profile = dev
+        region = eu-west-1
+
+        [profile empty]
+        region = us-west-2
+        """
+    )
+    return aws
