@@ -36,6 +36,24 @@ __all__ = [
 ]
 
 
+def api_state() -> Any:
+    """The state behind the Python API: the IPython shell's when the extension is loaded
+    (so the API and the magics share sessions), else a fresh one whose "current" session
+    is boto3's default."""
+    import sys
+
+    from .sessions import CredentialState
+
+    if "IPython" in sys.modules:  # never import IPython just to find out
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        magics = shell.magics_manager.registry.get("AwsCredMagics") if shell else None
+        if magics is not None:
+            return magics.state
+    return CredentialState()
+
+
 def resolution_table(profile: str | None = None, **kwargs: Any) -> pandas.DataFrame:
     """boto3's credential chain as a DataFrame; see ``aws_cred_magic.resolve.resolution_table``."""
     from .resolve import resolution_table as _table
@@ -55,8 +73,6 @@ def use_profile(name: str, *, region: str | None = None) -> boto3.Session:
 
     Inside IPython with the extension loaded, it is injected as ``session`` too.
     """
-    from .sessions import api_state
-
     return api_state().use_profile(name, region=region).session
 
 
@@ -68,8 +84,6 @@ def use_keys(
     region: str | None = None,
 ) -> boto3.Session:
     """Switch to temporary keys after checking their format; returns the ``boto3.Session``."""
-    from .sessions import api_state
-
     return (
         api_state().use_keys(access_key_id, secret_access_key, session_token, region=region).session
     )
@@ -79,24 +93,23 @@ def whoami(session: boto3.Session | None = None) -> Identity:
     """STS GetCallerIdentity for ``session`` (default: the current one), with how the
     credentials were resolved. Raises ``AwsCredError`` with a one-line reason on failure."""
     from .identity import whoami as _whoami
-    from .sessions import api_state
 
-    return _whoami(session or api_state().current_session(), timeout=api_state().timeout)
+    state = api_state()
+    return _whoami(session or state.current_session(), timeout=state.timeout)
 
 
 def storage_options(session: boto3.Session | None = None) -> dict:
     """The ``storage_options`` pandas and s3fs accept, for ``session`` (default: current)."""
-    from .sessions import api_state, storage_options_for
+    from .sessions import storage_options_for
 
     return storage_options_for(session or api_state().current_session())
 
 
-def panel(**kwargs: Any):
+def panel() -> Any:
     """The credentials panel (ipywidgets) over the current shell's state."""
-    from .sessions import api_state
-    from .widget import CredentialPanel
+    from .widget import panel_for
 
-    return CredentialPanel(api_state(), **kwargs)
+    return panel_for(api_state())
 
 
 def load_ipython_extension(ipython: Any) -> None:

@@ -155,6 +155,21 @@ def classify_profile(settings: dict[str, Any]) -> str:
     return "empty"
 
 
+def needs_mfa(profiles: dict[str, dict[str, Any]], name: str) -> bool:
+    """True if profile ``name``, or a role it chains through, asks for an MFA code."""
+    seen: set[str] = set()
+    current: str | None = name
+    while current and current not in seen:
+        seen.add(current)
+        settings = profiles.get(current, {})
+        if "role_arn" not in settings:
+            return False
+        if "mfa_serial" in settings:
+            return True
+        current = settings.get("source_profile")
+    return False
+
+
 def describe_profile(settings: dict[str, Any], files: ConfigFiles | None = None) -> str:
     """A short, secret-free description of what a profile is configured to do."""
     kind = classify_profile(settings)

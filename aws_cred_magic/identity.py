@@ -151,6 +151,11 @@ def protect_botocore_logs() -> None:
             logger.addFilter(_SCRUB_FILTER)
 
 
+def _profile_of(session: boto3.Session, method: str | None) -> str | None:
+    # boto3 names a session made from keys 'default'; no profile was involved.
+    return None if method == "explicit" else session.profile_name
+
+
 def whoami(
     session: boto3.Session,
     *,
@@ -180,7 +185,7 @@ def whoami(
         method=facts["method"],
         access_key=facts["access_key"],
         region=session.region_name,
-        profile=profile if profile is not None else session.profile_name,
+        profile=profile if profile is not None else _profile_of(session, facts["method"]),
         expires=facts["expires"],
         source=source,
     )

@@ -5,7 +5,8 @@ current session is left exactly as it was. Settings are traitlets::
 
     %config AwsCredMagics.session_var = "s"          # inject sessions as `s`
     %config AwsCredMagics.set_default_session = False  # leave boto3's default alone
-    %config AwsCredMagics.timeout = 10.0              # seconds for STS and probes
+    %config AwsCredMagics.timeout = 10.0              # seconds for STS
+    %config AwsCredMagics.probe_timeout = 2.0         # seconds for %aws_chain --probe
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from .errors import AwsCredError, describe_error
 from .identity import DEFAULT_TIMEOUT
 from .keys import check_keys, keys_from_block, looks_like_block
 from .namespace import Namespace
+from .resolve import DEFAULT_PROBE_TIMEOUT
 from .sessions import CredentialState, SessionRecord
 
 
@@ -52,8 +54,10 @@ class AwsCredMagics(Magics):
     set_default_session = Bool(
         True, help="Point boto3's default session (boto3.client(...)) at the chosen session."
     ).tag(config=True)
-    timeout = Float(
-        DEFAULT_TIMEOUT, help="Seconds to wait for STS and for credential endpoint probes."
+    timeout = Float(DEFAULT_TIMEOUT, help="Seconds to wait for STS.").tag(config=True)
+    probe_timeout = Float(
+        DEFAULT_PROBE_TIMEOUT,
+        help="Seconds %aws_chain --probe waits, in all, for processes and credential endpoints.",
     ).tag(config=True)
 
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:
@@ -137,16 +141,18 @@ class AwsCredMagics(Magics):
 
         record = self.state.current_record()
         if args.profile is None and record is not None:
+            if args.region:
+                raise UsageError(
+                    f"{record.name} already has region {record.region or '(none)'}: use "
+                    "--region with --profile, or switch with %aws_use PROFILE --region R."
+                )
             resolution = resolve(
-                boto_session=record.session,
-                region=args.region,
-                probe=args.probe,
-                timeout=self.timeout,
+                boto_session=record.session, probe=args.probe, timeout=self.probe_timeout
             )
             caption = f"{record.name} = {record.origin}: {resolution.summary()}"
         else:
             resolution = resolve(
-                args.profile, region=args.region, probe=args.probe, timeout=self.timeout
+                args.profile, region=args.region, probe=args.probe, timeout=self.probe_timeout
             )
             caption = resolution.summary()
         return styled(resolution.to_frame(), ChainFrame, caption)
@@ -205,12 +211,9 @@ class AwsCredMagics(Magics):
         args = parse_argstring(self.aws_use, line)
         var = _is_identifier(args.var) if args.var else None
         with _usage_errors():
-            if args.check:  # check before switching, so a failure changes nothing
-                from .identity import whoami
-
-                session = self.state.build_profile_session(args.profile, region=args.region)
-                whoami(session, timeout=self.timeout)
-            record = self.state.use_profile(args.profile, region=args.region, var=var)
+            record = self.state.use_profile(
+                args.profile, region=args.region, var=var, check=args.check
+            )
         print(record.summary())
 
     @magic_arguments()
@@ -345,13 +348,11 @@ class AwsCredMagics(Magics):
         ``session`` and %aws_whoami see.
         """
         parse_argstring(self.aws_panel, line)
-        from .widget import CredentialPanel
+        from .widget import panel_for
 
         try:
-            return CredentialPanel(self.state)
-        except AwsCredError as exc:
-            raise UsageError(str(exc)) from None
-        except Exception as exc:
+            return panel_for(self.state)
+        except Exception as exc:  # a malformed config file, ipywidgets missing
             raise UsageError(describe_error(exc)) from None
 
 

@@ -16,7 +16,16 @@ REDACTED = "<redacted>"
 
 # A secret access key is 40 characters of base64; a session token is a long base64 blob.
 # Either can appear in text we did not write (a process's stderr, a botocore message).
-_SECRET_LIKE = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+=]{40,}(?![A-Za-z0-9/+=])")
+# Signed URLs carry them percent-encoded (%2F, %2B, %3D), so an escape counts as one character.
+_SECRET_LIKE = re.compile(
+    r"(?<![A-Za-z0-9/+=%])(?:[A-Za-z0-9/+=]|%[0-9A-Fa-f]{2}){40,}(?![A-Za-z0-9/+=%])"
+)
+# Query-string signing: the token and signature are values of these parameters.
+_SECRET_PARAMETER = re.compile(
+    r"(?i)\b(X-Amz-Security-Token|X-Amz-Signature|SessionToken|Signature)=[^&\s\"'<>]+"
+)
+# A web identity token (JWT): three base64url parts joined by dots.
+_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
 _KEY_ID_LIKE = re.compile(r"\b((?:AKIA|ASIA|AROA|AIDA|ABIA|ACCA)[A-Z0-9]{12,})\b")
 
 
@@ -44,6 +53,8 @@ def scrub(text: object, secrets: Iterable[str | None] = ()) -> str:
     for secret in secrets:
         if secret and len(secret) >= 4:
             result = result.replace(secret, REDACTED)
+    result = _SECRET_PARAMETER.sub(lambda m: f"{m.group(1)}={REDACTED}", result)
+    result = _JWT.sub(REDACTED, result)
     result = _SECRET_LIKE.sub(REDACTED, result)
     return _KEY_ID_LIKE.sub(lambda m: mask_access_key(m.group(1)), result)
 

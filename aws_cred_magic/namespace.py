@@ -70,6 +70,8 @@ class Namespace:
 
         saved_var = self.user_ns.get(name, _UNSET) if self.user_ns is not None else _UNSET
         saved_default = boto3.DEFAULT_SESSION
+        if self._boto3_default_before is _UNSET:  # what unload restores: never the cell's
+            self._boto3_default_before = saved_default
         self.inject(name, session)
         boto3.DEFAULT_SESSION = session
         try:

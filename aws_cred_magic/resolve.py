@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 from .discover import ConfigFiles, expand_path, load_config_files, profile_choice
 from .errors import describe_error
-from .masking import mask_access_key, scrub
+from .identity import credential_facts
+from .masking import scrub
 from .model import ProviderRow, Resolution
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -52,6 +53,7 @@ class _Outcome:
 def _dry_provider_classes() -> dict[type, type]:
     """Build the dry stand-ins; defined lazily so importing this module stays cheap."""
     from botocore import credentials as bc
+    from botocore.compat import compat_shell_split
 
     class NotLoaded(bc.Credentials):
         """Placeholder for credentials botocore would fetch by running or calling something."""
@@ -62,6 +64,8 @@ def _dry_provider_classes() -> dict[type, type]:
 
     class DryProcessProvider(bc.ProcessProvider):
         def _retrieve_credentials_using(self, credential_process):
+            if not compat_shell_split(credential_process):
+                raise IndexError("list index out of range")  # what Popen([]) raises in botocore
             command = scrub(credential_process)  # an argument may be a secret
             raise _Claimed(NotLoaded(self.METHOD, f"runs {command}; not run"))
 
@@ -181,11 +185,13 @@ def _never_prompt(prompt: str = "") -> str:
 def _is_network_provider(provider: Any) -> bool:
     from botocore import credentials as bc
 
-    return isinstance(
-        provider,
-        (bc.ProcessProvider, bc.ContainerProvider, bc.InstanceMetadataProvider)
-        + (bc.AssumeRoleProvider,),
+    side_effecting = (
+        bc.ProcessProvider,
+        bc.ContainerProvider,
+        bc.InstanceMetadataProvider,
+        bc.AssumeRoleProvider,  # its load() resolves the source credentials eagerly
     )
+    return isinstance(provider, side_effecting)
 
 
 def _load(provider: Any) -> _Outcome:
@@ -195,11 +201,10 @@ def _load(provider: Any) -> _Outcome:
         return _Outcome(error=exc)
 
 
-def _load_all(
-    providers: list[Any], probe: bool, timeout: float
-) -> tuple[list[_Outcome], list[Any]]:
+def _load_all(providers: list[Any], probe: bool, timeout: float) -> list[_Outcome]:
     """Load every provider; with ``probe`` the side-effecting ones run concurrently and the
     whole wait is bounded by ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
     outcomes: list[_Outcome | None] = [None] * len(providers)
     threads = []
     for index, provider in enumerate(providers):
@@ -213,14 +218,12 @@ def _load_all(
             threads.append(thread)
         else:
             outcomes[index] = _load(provider)
-    deadline = time.monotonic() + timeout
     for thread in threads:
         thread.join(max(0.0, deadline - time.monotonic()))
-    final = [
+    return [
         outcome or _Outcome(unknown=f"no answer within {timeout:g} s; not waited for")
         for outcome in outcomes
     ]
-    return final, providers
 
 
 # ---------------------------------------------------------------------------------------
@@ -228,18 +231,7 @@ def _load_all(
 
 
 def _access_key_of(credentials: Any) -> str:
-    # Refreshable credentials refresh (network) when .access_key is read; _access_key does not.
-    key = getattr(credentials, "_access_key", None)
-    if key is None and type(credentials).__name__ == "Credentials":
-        key = credentials.access_key
-    return mask_access_key(key)
-
-
-def _expiry_of(credentials: Any) -> dt.datetime | None:
-    expiry = getattr(credentials, "_expiry_time", None)
-    if isinstance(expiry, dt.datetime):
-        return expiry if expiry.tzinfo else expiry.replace(tzinfo=dt.timezone.utc)
-    return None
+    return credential_facts(credentials)["access_key"]
 
 
 class _Describer:
@@ -411,7 +403,7 @@ def _region_and_source(boto_session: Any, region: str | None) -> tuple[str | Non
     name = boto_session.region_name
     if name is None:
         return None, "no region configured"
-    if region is not None:
+    if region is not None or boto_session._session.instance_variables().get("region"):
         return name, "passed explicitly"
     if os.environ.get("AWS_DEFAULT_REGION") == name:
         return name, "env AWS_DEFAULT_REGION"
@@ -535,7 +527,7 @@ def _resolve_session(
     dry = _dry_provider_classes()
     describer = _Describer(session, files, choice.name, choice.explicit)
     inspected = [_inspectable(p, session, probe, dry) for p in chain]
-    outcomes, inspected = _load_all(inspected, probe, timeout)
+    outcomes = _load_all(inspected, probe, timeout)
     if not probe:
         _mark_roles_sourced_from_imds(inspected, outcomes, dry["NotLoaded"])
 
@@ -572,8 +564,8 @@ def _resolve_session(
     for provider, outcome in zip(inspected, outcomes, strict=True):
         row = ProviderRow(method=provider.METHOD, location=describer.location(provider))
         if outcome.credentials is not None:
-            row.access_key = _access_key_of(outcome.credentials)
-            row.expires = _expiry_of(outcome.credentials)
+            facts = credential_facts(outcome.credentials)
+            row.access_key, row.expires = facts["access_key"], facts["expires"]
         found = describer.configured_detail(provider, outcome.credentials, dry["NotLoaded"])
         if outcome.unknown:
             stopped = winner_row or stopped_by_error or waiting_on

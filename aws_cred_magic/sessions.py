@@ -64,6 +64,13 @@ class SessionRecord:
     origin: str  # "profile dev", "keys typed with %aws_keys", "keys pasted in the panel"
     profile: str | None = None
     created: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+    prompts_for_mfa: bool = False  # its role asks for the MFA code (getpass) on first use
+
+    @property
+    def mfa_pending(self) -> bool:
+        """True until the MFA prompt has been answered, i.e. the role first assumed."""
+        credentials = self.session._session._credentials
+        return self.prompts_for_mfa and getattr(credentials, "_frozen_credentials", 1) is None
 
     @property
     def facts(self) -> dict[str, Any]:
@@ -105,6 +112,9 @@ class CredentialState:
         self.records: dict[str, SessionRecord] = {}
         self._listeners: list[Callable[[CredentialState], None]] = []
         self._session_factory: SessionFactory | None = None  # built on first --all
+        self._temporary_depth = 0  # inside %%aws_profile: switching would be undone
+        self.closed = False  # the extension was unloaded
+        self.panel: Any = None  # the one panel over this state, once shown
 
     # ------------------------------------------------------------------ settings shortcuts
     @property
@@ -190,12 +200,35 @@ class CredentialState:
         region: str | None = None,
         var: str | None = None,
         mfa_code: str | None = None,
+        check: bool = False,
     ) -> SessionRecord:
-        """Build, check, then make ``profile``'s session current as ``var``."""
+        """Build, check, then make ``profile``'s session current as ``var``.
+
+        With ``check``, STS confirms the identity before anything changes.
+        """
+        from .discover import needs_mfa
+
+        self._refuse_switch_inside_cell()
         session = self.build_profile_session(profile, region=region, mfa_code=mfa_code)
-        record = SessionRecord(var or self.session_var, session, f"profile {profile}", profile)
+        profiles = session._session.full_config.get("profiles", {})
+        record = SessionRecord(
+            var or self.session_var,
+            session,
+            f"profile {profile}",
+            profile,
+            prompts_for_mfa=mfa_code is None and needs_mfa(profiles, profile),
+        )
+        if check:
+            whoami(session, timeout=self.timeout)
         self.activate(record)
         return record
+
+    def _refuse_switch_inside_cell(self) -> None:
+        if self._temporary_depth:
+            raise AwsCredError(
+                "Cannot switch inside a %%aws_profile cell: its session is put back when the "
+                "cell ends. Switch in a cell of its own."
+            )
 
     def use_keys(
         self,
@@ -214,6 +247,7 @@ class CredentialState:
     def use_key_input(
         self, keys: KeyInput, *, region: str | None = None, var: str | None = None, origin: str
     ) -> SessionRecord:
+        self._refuse_switch_inside_cell()
         session = self.build_key_session(keys, region=region)
         record = SessionRecord(var or self.session_var, session, origin, None)
         self.activate(record)
@@ -222,6 +256,8 @@ class CredentialState:
     def activate(self, record: SessionRecord) -> None:
         """Store ``record``, inject it, and point boto3's default at it when it is the main
         session variable and the setting says so."""
+        if self.closed:
+            raise AwsCredError("aws_cred_magic was unloaded: %load_ext aws_cred_magic again.")
         protect_botocore_logs()  # the user's own calls with it log its token at DEBUG
         self.records[record.name] = record
         self.namespace.inject(record.name, record.session)
@@ -254,10 +290,12 @@ class CredentialState:
         session the magics (%aws_whoami, %aws_chain, …) report on. All are put back after."""
         saved = self.records.get(record.name)
         self.records[record.name] = record
+        self._temporary_depth += 1
         try:
             with self.namespace.temporarily(record.name, record.session):
                 yield record
         finally:
+            self._temporary_depth -= 1
             if saved is None:
                 self.records.pop(record.name, None)
             else:
@@ -297,8 +335,23 @@ class CredentialState:
         return self.current_session(), "boto3's default chain"
 
     def whoami(self, var: str | None = None, profile: str | None = None) -> Identity:
+        if profile is None:
+            record = self.records.get(var or self.session_var)
+            if record is not None:
+                self._refuse_mfa_prompt_off_main_thread(record)
         session, origin = self.session_for(var, profile)
         return whoami(session, timeout=self.timeout, source=origin)
+
+    @staticmethod
+    def _refuse_mfa_prompt_off_main_thread(record: SessionRecord) -> None:
+        """A role still waiting for its MFA code prompts with getpass on first use; from a
+        worker thread (panel check, --sessions) that prompt would block or be lost."""
+        import threading
+
+        if record.mfa_pending and threading.current_thread() is not threading.main_thread():
+            raise AwsCredError(
+                f"{record.name} waits for its MFA code: run %aws_whoami (it prompts) first."
+            )
 
     def whoami_profiles(self) -> pandas.DataFrame:
         """GetCallerIdentity for every profile, concurrently; MFA roles never prompt."""
@@ -320,7 +373,16 @@ class CredentialState:
         return whoami_many(((n, factory(n)) for n in names), timeout=self.timeout)
 
     def whoami_sessions(self) -> pandas.DataFrame:
-        items = [(name, record.session) for name, record in self.records.items()]
+        """GetCallerIdentity for every named session, concurrently; MFA roles never prompt."""
+
+        def target(record: SessionRecord) -> Callable[[], Any]:
+            def checked() -> Any:
+                self._refuse_mfa_prompt_off_main_thread(record)
+                return record.session
+
+            return checked
+
+        items = [(name, target(record)) for name, record in self.records.items()]
         return whoami_many(items, timeout=self.timeout, label="session")
 
     def sessions_frame(self) -> pandas.DataFrame:
@@ -370,6 +432,10 @@ class CredentialState:
 
     def close(self) -> None:
         """Undo everything this state did outside itself (unload)."""
+        self.closed = True
+        if self.panel is not None:
+            self.panel.close()
+            self.panel = None
         self.namespace.unset_env()
         for name, record in list(self.records.items()):
             self.namespace.remove(name, record.session)
@@ -414,7 +480,11 @@ class SessionFactory:
 
 
 class StorageOptions(dict):
-    """The dict pandas/s3fs take as ``storage_options``; its repr hides the secrets."""
+    """The dict pandas/s3fs take as ``storage_options``; its repr hides the secrets.
+
+    Copies (``dict(options)``, ``{**options}``) are plain dicts that show everything when
+    displayed: pass this object on as it is.
+    """
 
     def __repr__(self) -> str:
         shown = {
@@ -459,18 +529,3 @@ def storage_options_for(session: boto3.Session) -> StorageOptions:
     if client_kwargs:
         options["client_kwargs"] = client_kwargs
     return options
-
-
-def api_state() -> CredentialState:
-    """The state behind the Python API: the IPython shell's when the extension is loaded,
-    else a fresh one whose "current" is boto3's default session."""
-    import sys
-
-    if "IPython" in sys.modules:
-        from IPython import get_ipython
-
-        shell = get_ipython()
-        magics = shell.magics_manager.registry.get("AwsCredMagics") if shell else None
-        if magics is not None:
-            return magics.state
-    return CredentialState()

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .discover import classify_profile, load_config_files, profile_choice
+from .discover import classify_profile, load_config_files, needs_mfa, profile_choice
 from .errors import AwsCredError, describe_error
 from .keys import check_keys, keys_from_block
 from .model import Identity, format_expiry
@@ -44,18 +44,6 @@ class Status:
     level: str
     text: str
     identity: Identity | None = None
-
-
-def _needs_mfa(profiles: dict[str, dict], name: str) -> bool:
-    """True if the profile, or any role it chains through, has ``mfa_serial``."""
-    seen: set[str] = set()
-    while name and name not in seen:
-        seen.add(name)
-        settings = profiles.get(name, {})
-        if "mfa_serial" in settings and "role_arn" in settings:
-            return True
-        name = settings.get("source_profile") if "role_arn" in settings else None
-    return False
 
 
 class PanelController:
@@ -98,7 +86,7 @@ class PanelController:
             raise AwsCredError(f"Cannot read the AWS configuration: {exc}") from None
         profiles = files.merged.get("profiles", {})
         self.entries = [
-            ProfileEntry(name, classify_profile(s), s.get("region"), _needs_mfa(profiles, name))
+            ProfileEntry(name, classify_profile(s), s.get("region"), needs_mfa(profiles, name))
             for name, s in sorted(
                 profiles.items(), key=lambda item: (item[0] != "default", item[0])
             )
@@ -177,10 +165,9 @@ class PanelController:
                 status = Status("error", f"{record.name}: identity check failed: {exc}")
             except Exception as exc:  # never let a thread die silently
                 status = Status("error", f"{record.name}: {describe_error(exc)}")
-            with self._lock:
-                if generation != self._check_generation:
-                    return  # a newer Apply superseded this check
-            self._set_status(status)
+            with self._lock:  # held while showing, so an older answer never overwrites a newer
+                if generation == self._check_generation:
+                    self._set_status(status)
 
         thread = threading.Thread(target=run, daemon=True, name="aws-panel-whoami")
         self.check_thread = thread
@@ -305,7 +292,6 @@ class CredentialPanel:
         self._status = w.HTML()
         self._show_chain = w.ToggleButton(description="Show chain", icon="table", value=False)
         self._chain = w.HTML()
-        self._errors = w.Output()  # unexpected exceptions from callbacks land here, visibly
 
         self.widget = w.VBox(
             [
@@ -316,7 +302,6 @@ class CredentialPanel:
                 self._status,
                 self._show_chain,
                 self._chain,
-                self._errors,
             ],
             layout=w.Layout(border="1px solid #ccd", padding="8px", width="fit-content"),
         )
@@ -432,12 +417,26 @@ class CredentialPanel:
     def _refresh_chain(self) -> None:
         self._chain.value = self.controller.chain_html()
 
+    @property
+    def closed(self) -> bool:
+        return self.widget.comm is None
+
     def close(self) -> None:
         """Stop listening to the state and close the widgets: all of them, since closing a
         box leaves its children's (and layouts') models open in the kernel."""
         self.controller.close()
+        if self.controller.state.panel is self:
+            self.controller.state.panel = None
         for widget in _widget_tree(self.widget):
             widget.close()
+
+
+def panel_for(state: CredentialState) -> CredentialPanel:
+    """The panel of ``state``: one per kernel, so showing it again shows the same widget
+    (views stay in sync) instead of stacking panels that each check every switch."""
+    if state.panel is None or state.panel.closed:
+        state.panel = CredentialPanel(state)
+    return state.panel
 
 
 def _widget_tree(root: Any) -> list[Any]:

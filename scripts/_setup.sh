@@ -6,9 +6,12 @@ setup_venv() {  # setup_venv EXTRA: create .venv and install the package with th
     echo "== creating .venv with $($PYTHON --version)"
     "$PYTHON" -m venv .venv
   fi
-  echo "== installing aws_cred_magic[$1] into .venv"
+  echo "== installing aws_cred_magic[$1] into .venv (versions from scripts/constraints.txt)"
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[$1]"
+  # The constraints are a tested set: pip installs them without backtracking (s3fs pins
+  # botocore through aiobotocore, which otherwise sends pip through every boto3 release).
+  .venv/bin/python -m pip install -q --disable-pip-version-check \
+    -c scripts/constraints.txt -e ".[$1]"
 }
 
 ensure_chromium() {  # Debian's Chromium for Playwright (never `playwright install`)

@@ -268,9 +268,10 @@ def test_quickstart_panel_cell_applies_pasted_portal_block(quickstart, sandbox):
 def test_quickstart_saved_widget_state_is_real_and_secret_free(quickstart, sandbox):
     state = widget_state(quickstart)
     models = [m["state"] for m in state.values()]
-    # Two panels were saved (the notebook's and the test's), with their fields.
+    # One panel per kernel: the notebook's %aws_panel and the test's panel() are the same
+    # widget (two synced views), saved once with its fields.
     blocks = [m for m in models if m.get("description") == "Paste block"]
-    assert len(blocks) == 2 and all(m["_model_name"] == "PasswordModel" for m in blocks)
+    assert len(blocks) == 1 and all(m["_model_name"] == "PasswordModel" for m in blocks)
     assert all(m["value"] == "" for m in blocks)
     profiles = [m for m in models if m.get("description") == "Profile"]
     assert profiles and "customer-a  (assume-role)" in profiles[0]["_options_labels"]
