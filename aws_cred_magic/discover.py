@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .errors import AwsCredError
+from .masking import one_line
 
 if TYPE_CHECKING:  # pragma: no cover
     import botocore.session
@@ -230,7 +231,7 @@ def profiles_frame(session: botocore.session.Session | None = None) -> pandas.Da
         files = load_config_files(session)
     except ConfigParseError as exc:
         raise AwsCredError(
-            f"Cannot read the AWS configuration: {exc} (fix the file's INI syntax)"
+            one_line(f"Cannot read the AWS configuration: {exc} (fix the file's INI syntax)")
         ) from None
     current = profile_choice(session).name
     rows = []

@@ -14,9 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .discover import classify_profile, load_config_files, needs_mfa, profile_choice
+from .discover import classify_profile, needs_mfa, profile_choice
 from .errors import AwsCredError, describe_error
 from .keys import check_keys, keys_from_block
+from .masking import one_line
 from .model import Identity, format_expiry
 from .sessions import CredentialState, SessionRecord
 
@@ -81,10 +82,9 @@ class PanelController:
 
         session = botocore.session.Session()
         try:
-            files = load_config_files(session)
+            profiles = session.full_config.get("profiles", {})  # botocore's merge of both files
         except ConfigParseError as exc:
-            raise AwsCredError(f"Cannot read the AWS configuration: {exc}") from None
-        profiles = files.merged.get("profiles", {})
+            raise AwsCredError(one_line(f"Cannot read the AWS configuration: {exc}")) from None
         self.entries = [
             ProfileEntry(name, classify_profile(s), s.get("region"), needs_mfa(profiles, name))
             for name, s in sorted(
@@ -99,10 +99,12 @@ class PanelController:
 
     @staticmethod
     def regions() -> list[str]:
-        """Every region of the standard partition, from botocore's own endpoint data."""
-        import botocore.session
+        """Every region of the standard ``aws`` partition, from botocore's partition data
+        (small, unlike a service model, so the panel opens fast)."""
+        import botocore.loaders
 
-        return sorted(botocore.session.Session().get_available_regions("ec2"))
+        partitions = botocore.loaders.create_loader().load_data("partitions")["partitions"]
+        return sorted(next(p for p in partitions if p["id"] == "aws")["regions"])
 
     # ------------------------------------------------------------------ actions
     def apply_profile(
