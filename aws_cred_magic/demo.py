@@ -357,6 +357,9 @@ def main(argv: list[str] | None = None) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
+    # Ctrl-C must stop the demo even when it was started from a script, where background
+    # jobs inherit SIGINT as ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         wait_for_lab(lab, port, token)
         url = f"http://127.0.0.1:{port}/lab/tree/quickstart.ipynb?token={token}"
