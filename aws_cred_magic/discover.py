@@ -17,19 +17,6 @@ if TYPE_CHECKING:  # pragma: no cover
     import botocore.session
     import pandas
 
-# Profile kinds, in the order botocore's providers claim a profile.
-KINDS = (
-    "assume-role",
-    "credential_source",
-    "web-identity",
-    "sso",
-    "static keys",
-    "login",
-    "process",
-    "region-only",
-    "empty",
-)
-
 
 def expand_path(path: str | None) -> str:
     """Expand ``~`` and ``$VAR`` the way botocore's config loader does."""
@@ -46,13 +33,6 @@ class ProfileChoice:
     @property
     def explicit(self) -> bool:
         return self.chosen_by == "explicit"
-
-    def describe(self) -> str:
-        if self.chosen_by == "explicit":
-            return f"profile {self.name!r} passed explicitly"
-        if self.chosen_by == "default":
-            return "profile 'default' (no profile set)"
-        return f"profile {self.name!r} from {self.chosen_by}"
 
 
 def profile_choice(session: botocore.session.Session) -> ProfileChoice:

@@ -53,8 +53,18 @@ class KeyInput:
 
 
 def looks_like_block(text: str) -> bool:
-    """True when ``text`` is a pasted snippet rather than a bare access key id."""
-    return bool(re.search(r"aws_access_key_id", text, re.IGNORECASE)) and "=" in text
+    """True when ``text`` is (the start of) a pasted snippet rather than a bare key id: an
+    assignment of a known name, or an INI ``[section]`` header."""
+    names = "|".join(re.escape(name) for names in _FIELDS.values() for name in names)
+    return bool(re.search(rf"(?i)\b({names})\s*=", text) or re.match(r"\s*\[[^\]]+\]", text))
+
+
+def block_is_complete(text: str) -> bool:
+    """True once a pasted block holds a key id, a secret and, for ASIA keys, a token."""
+    found = parse_key_block(text)
+    if "access_key_id" not in found or "secret_access_key" not in found:
+        return False
+    return not found["access_key_id"].startswith("ASIA") or "session_token" in found
 
 
 def parse_key_block(text: str) -> dict[str, str]:

@@ -23,7 +23,7 @@ from traitlets import Bool, Float, Unicode
 
 from .errors import AwsCredError, describe_error
 from .identity import DEFAULT_TIMEOUT
-from .keys import check_keys, keys_from_block, looks_like_block
+from .keys import block_is_complete, check_keys, keys_from_block, looks_like_block
 from .namespace import Namespace
 from .resolve import DEFAULT_PROBE_TIMEOUT
 from .sessions import CredentialState, SessionRecord
@@ -36,6 +36,21 @@ def _usage_errors() -> Iterator[None]:
         yield
     except AwsCredError as exc:
         raise UsageError(str(exc)) from None
+
+
+def _rest_of_block(first: str, max_lines: int = 8) -> str:
+    """A terminal hands a pasted block over line by line: read the following lines hidden
+    too, so none of them reaches the IPython prompt (and its history). Jupyter's password
+    box joins the lines into one, which is complete at once."""
+    text = first
+    for _ in range(max_lines):
+        if block_is_complete(text):
+            break
+        more = getpass.getpass("")
+        if not more.strip():
+            break
+        text += "\n" + more
+    return text
 
 
 def _is_identifier(name: str) -> str:
@@ -247,7 +262,7 @@ class AwsCredMagics(Magics):
                     "This frontend cannot prompt for input: paste the keys in %aws_panel instead."
                 ) from None
             if looks_like_block(first):
-                keys = keys_from_block(first, region=args.region)
+                keys = keys_from_block(_rest_of_block(first), region=args.region)
             else:
                 check_keys(first, "x" * 40, "x" * 16)  # fail fast on a bad key id
                 secret = getpass.getpass("AWS secret access key: ")

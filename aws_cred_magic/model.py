@@ -7,7 +7,7 @@ ARN. The objects carry text and HTML reprs so they read well in a terminal and i
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -171,14 +171,10 @@ class Identity:
     expires: dt.datetime | None = None
     source: str = ""
     error: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The identity as a plain dict (masked key, no secret)."""
-        data = asdict(self)
-        data.pop("extra")
-        data.update(self.extra)
-        return data
+        return asdict(self)
 
     def _fields(self) -> list[tuple[str, str]]:
         rows = [

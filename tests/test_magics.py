@@ -740,8 +740,9 @@ def test_keys_region_from_the_block(ip, prompts):
         ([CANARY_SECRET], 1, "access key id is not valid"),
         ([CANARY_KEY_ID, CANARY_SECRET[:30], ""], 3, "secret access key is not valid"),
         ([TEMP_KEY_ID, CANARY_SECRET, ""], 3, "need their session token"),
-        ([BASH.replace(CANARY_SECRET, "")], 1, "secret access key is empty"),
-        (["aws_access_key_id = nothing-useful"], 1, "access key id is not valid"),
+        # An incomplete block asks for its next line (hidden): a terminal pastes line by line.
+        ([BASH.replace(CANARY_SECRET, ""), ""], 2, "secret access key is empty"),
+        (["aws_access_key_id = nothing-useful", ""], 2, "access key id is not valid"),
     ],
 )
 def test_keys_refuses_bad_input_and_changes_nothing(ip, prompts, answers, asked, fragment):
@@ -899,3 +900,15 @@ def test_env_without_credentials_is_a_usage_error(ip, aws):
     assert message.startswith("NoCredentialsError: ")
     assert "AWS_ACCESS_KEY_ID" not in os.environ
     assert "No session named 'x'" in usage_error(ip, "%aws_env --var x")
+
+
+def test_keys_reads_a_block_pasted_line_by_line_without_leaving_lines_behind(ip, prompts):
+    """A terminal hands a pasted block to getpass one line at a time: every line is read at a
+    hidden prompt, so none is left for the IPython prompt (and its history)."""
+    lines = BASH.strip().splitlines()
+    prompts.answers = list(lines) + ["print('next cell')"]
+    result = ip.run_cell("%aws_keys --var pasted_lines")
+    assert result.error_in_exec is None
+    assert prompts.answers == ["print('next cell')"]  # nothing more was read than the block
+    frozen = ip.user_ns["pasted_lines"].get_credentials().get_frozen_credentials()
+    assert frozen.secret_key == CANARY_SECRET and frozen.token == CANARY_TOKEN
