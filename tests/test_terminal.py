@@ -1,0 +1,90 @@
+"""Terminal IPython for real: the `ipython` command in a subprocess, fed like a keyboard.
+
+Checks what a terminal user sees (text, no HTML), that a block pasted line by line at the
+%aws_keys prompt is read whole at hidden prompts (no line of it reaches IPython's prompt or
+history), and that errors are one line.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from .conftest import CANARY_SECRET, CANARY_TOKEN, TEMP_KEY_ID
+
+
+def run_ipython(lines: list[str], env: dict[str, str]) -> str:
+    command = [
+        sys.executable,
+        "-m",
+        "IPython",
+        "--simple-prompt",
+        "--quick",
+        "--no-banner",
+        "--colors=nocolor",
+        "--HistoryManager.hist_file=:memory:",
+    ]
+    done = subprocess.run(
+        command,
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    return done.stdout + done.stderr
+
+
+def test_terminal_ipython_shows_text_and_reads_pasted_lines_hidden(aws, sts):
+    aws.write_config(
+        """
+        [default]
+        region = eu-west-1
+        [profile dev]
+        region = us-east-2
+        """
+    )
+    aws.write_credentials(
+        """
+        [default]
+        aws_access_key_id = AKIATESTDEFAULT00001
+        aws_secret_access_key = defaultSecretDEFAULTsecretDefault0000001
+        [dev]
+        aws_access_key_id = AKIATESTDEV000000002
+        aws_secret_access_key = devSecretDEVsecretDevSECRETdev0000000002
+        """
+    )
+    block = [
+        f'export AWS_ACCESS_KEY_ID="{TEMP_KEY_ID}"',
+        f'export AWS_SECRET_ACCESS_KEY="{CANARY_SECRET}"',
+        f'export AWS_SESSION_TOKEN="{CANARY_TOKEN}"',
+    ]
+    output = run_ipython(
+        [
+            "%load_ext aws_cred_magic",
+            "%aws_use dev",
+            "%aws_whoami",
+            "%aws_chain",
+            "%aws_use nope",
+            "%aws_keys --var portal",
+            *block,
+            "portal.get_credentials().method",
+            "%history -n",
+        ],
+        dict(os.environ),
+    )
+    # %aws_use: one line; %aws_whoami: a text card from the local STS; the chain as text.
+    assert "session = profile dev: shared-credentials-file ****************0002" in output
+    assert "arn:aws:sts::123456789012:user/moto" in output and "Access key  ****" in output
+    assert "shared-credentials-file wins with key ****************0002" in output
+    assert "<table" not in output and "<div" not in output
+    # A bad profile: one line, no traceback.
+    assert "UsageError: ProfileNotFound: The config profile (nope) could not be found" in output
+    assert "Traceback" not in output
+    # The pasted block was read whole at hidden prompts: the session exists with its keys...
+    assert "portal = keys entered with %aws_keys: explicit ****************0002" in output
+    assert "'explicit'" in output
+    # ...and no line of it reached IPython: not as a cell, not in the history, nowhere.
+    assert "export AWS_SECRET_ACCESS_KEY" not in output
+    assert CANARY_SECRET not in output and CANARY_TOKEN not in output
