@@ -329,6 +329,8 @@ class _Describer:
             return (
                 f"keys in environment variables, expiring {os.environ['AWS_CREDENTIAL_EXPIRATION']}"
             )
+        if method == "env":
+            return "keys in environment variables"
         if method in ("shared-credentials-file", "config-file"):
             return f"static keys for profile {self.profile}"
         if method == "container-role":
