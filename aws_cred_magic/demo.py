@@ -265,8 +265,21 @@ def _sandbox_env(base: dict[str, str]) -> dict[str, str]:
     return env
 
 
-def start_lab(notebook_dir: Path, env: dict[str, str], state_dir: Path, port: int, token: str):
-    """JupyterLab on 127.0.0.1 in its own process group (so it stops as a whole)."""
+def start_lab(
+    notebook_dir: Path,
+    env: dict[str, str],
+    state_dir: Path,
+    port: int,
+    token: str,
+    app: str = "lab",
+):
+    """JupyterLab on 127.0.0.1 in its own process group (so it stops as a whole).
+
+    ``app="notebook"`` runs Jupyter Notebook 7 (``jupyter notebook``) instead, with the same
+    flags: it is a JupyterLab-based application and takes the same server options.
+    """
+    if app not in ("lab", "notebook"):
+        raise ValueError(f"app must be 'lab' or 'notebook', not {app!r}")
     settings = state_dir / "lab-settings"
     notification = settings / "@jupyterlab" / "apputils-extension"
     notification.mkdir(parents=True, exist_ok=True)
@@ -283,7 +296,7 @@ def start_lab(notebook_dir: Path, env: dict[str, str], state_dir: Path, port: in
         sys.executable,
         "-m",
         "jupyter",
-        "lab",
+        app,
         "--no-browser",
         "--ip=127.0.0.1",
         f"--port={port}",

@@ -9,11 +9,13 @@ Needs ``/usr/bin/chromium`` and the ``playwright`` package (never ``playwright i
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import secrets
 import shutil
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,15 +143,16 @@ class Lab:
     notebooks: Path
     sandbox: Path
     log: Path
+    app: str = "lab"  # or "notebook": Jupyter Notebook 7
 
     def url(self, notebook: str) -> str:
-        """The notebook in a workspace of its own: JupyterLab would otherwise restore the
-        tabs a previous test left open."""
+        """The notebook's page. In JupyterLab, in a workspace of its own: it would otherwise
+        restore the tabs a previous test left open. Notebook 7 opens one notebook a page."""
+        base = f"http://127.0.0.1:{self.port}"
+        if self.app == "notebook":
+            return f"{base}/notebooks/{notebook}?token={self.token}"
         workspace = Path(notebook).stem
-        return (
-            f"http://127.0.0.1:{self.port}/lab/workspaces/{workspace}/tree/{notebook}"
-            f"?token={self.token}"
-        )
+        return f"{base}/lab/workspaces/{workspace}/tree/{notebook}?token={self.token}"
 
 
 def _write_notebook(path: Path, sources: list[str]) -> None:
@@ -161,21 +164,24 @@ def _write_notebook(path: Path, sources: list[str]) -> None:
     nbformat.write(nb, path)
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory) -> Iterator[Lab]:
-    """moto on 127.0.0.1, the demo sandbox, and JupyterLab on two small notebooks."""
-    root = tmp_path_factory.mktemp("browser")
+@contextlib.contextmanager
+def sandbox_server(root: Path, notebooks: dict[str, list[str]], app: str = "lab") -> Iterator[Lab]:
+    """moto on 127.0.0.1, the demo sandbox under ``root``, and JupyterLab (``app="lab"``) or
+    Notebook 7 (``app="notebook"``) on ``notebooks`` (file name -> cell sources) with the
+    sandbox environment. Everything stops on exit; the server's log is ``Lab.log``."""
     moto, moto_url = start_moto()
     process = None
     try:
+        # moto keeps its state per process, shared by every server in it: start from an empty
+        # one, or a second sandbox in this process clashes with the first's IAM users.
+        reset = urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST")
+        urllib.request.urlopen(reset, timeout=10).close()
         sandbox = root / "sandbox"
         sandbox_env = build_sandbox(sandbox, moto_url)
-        notebooks = root / "notebooks"
-        notebooks.mkdir()
-        _write_notebook(notebooks / "profile.ipynb", ["%load_ext aws_cred_magic", "%aws_panel"])
-        _write_notebook(
-            notebooks / "keys.ipynb", ["%load_ext aws_cred_magic", "%aws_panel", "%aws_whoami"]
-        )
+        directory = root / "notebooks"
+        directory.mkdir()
+        for name, sources in notebooks.items():
+            _write_notebook(directory / name, sources)
         state = root / "state"
         # Save widget state into the notebook (off by default): that is where a secret typed
         # into a widget would be written to disk, so the leak check must cover it.
@@ -185,18 +191,29 @@ def lab(tmp_path_factory) -> Iterator[Lab]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "BOTO_"))}
         env.update(sandbox_env)
         port, token = free_port(), secrets.token_hex(16)
-        process = start_lab(notebooks, env, state, port, token)
+        process = start_lab(directory, env, state, port, token, app=app)
         log = state / "jupyter.log"
         try:
             wait_for_lab(process, port, token, timeout=60)
         except RuntimeError:
             print(log.read_text()[-4000:])
             raise
-        yield Lab(port, token, notebooks, sandbox, log)
+        yield Lab(port, token, directory, sandbox, log, app)
     finally:
         if process is not None:
             stop_process_group(process)
         moto.stop()
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory) -> Iterator[Lab]:
+    """moto on 127.0.0.1, the demo sandbox, and JupyterLab on two small notebooks."""
+    notebooks = {
+        "profile.ipynb": ["%load_ext aws_cred_magic", "%aws_panel"],
+        "keys.ipynb": ["%load_ext aws_cred_magic", "%aws_panel", "%aws_whoami"],
+    }
+    with sandbox_server(tmp_path_factory.mktemp("browser"), notebooks) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -207,8 +224,10 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture
-def page(browser, lab):
+@contextlib.contextmanager
+def new_page(browser) -> Iterator:
+    """A page in a fresh browser context; on exit, fails if the browser asked for anything
+    but loopback."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     context.set_default_timeout(STEP_TIMEOUT_MS)
     outside = watch_requests(context)
@@ -218,6 +237,12 @@ def page(browser, lab):
     finally:
         context.close()
     assert not outside, f"the browser requested non-loopback addresses: {outside}"
+
+
+@pytest.fixture
+def page(browser, lab):
+    with new_page(browser) as page:
+        yield page
 
 
 def open_notebook(page, lab: Lab, name: str) -> None:
