@@ -276,15 +276,6 @@ class CredentialState:
         self._changed()
 
     @contextmanager
-    def bound(self, profile: str, *, region: str | None = None) -> Iterator[SessionRecord]:
-        """Within the block, ``session`` and boto3's default are ``profile``'s; both are put
-        back afterwards, also when the block raises."""
-        session = self.build_profile_session(profile, region=region)
-        record = SessionRecord(self.session_var, session, f"profile {profile} (this cell)", profile)
-        with self.temporarily(record):
-            yield record
-
-    @contextmanager
     def temporarily(self, record: SessionRecord) -> Iterator[SessionRecord]:
         """Make ``record`` current within the block: its variable, boto3's default and the
         session the magics (%aws_whoami, %aws_chain, …) report on. All are put back after."""
