@@ -124,6 +124,26 @@ def aws(tmp_path, monkeypatch) -> AwsWorld:
     return isolate_environment(monkeypatch, tmp_path / "home")
 
 
+def write_expired_process_profile(aws: AwsWorld, name: str = "proc") -> None:
+    """Profile ``name`` whose credential_process prints credentials that expired a minute ago
+    (the canary secret and token)."""
+    import datetime as dt
+    import shlex
+    import sys
+
+    past = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)).isoformat()
+    document = {
+        "Version": 1,
+        "AccessKeyId": TEMP_KEY_ID,
+        "SecretAccessKey": CANARY_SECRET,
+        "SessionToken": CANARY_TOKEN,
+        "Expiration": past,
+    }
+    script = aws.file(f"{name}.py", f"print({json.dumps(json.dumps(document))})\n")
+    command = f"{shlex.quote(sys.executable)} {shlex.quote(str(script))}"
+    aws.write_config(f"[profile {name}]\nregion = us-east-1\ncredential_process = {command}\n")
+
+
 # --------------------------------------------------------------------------- fake endpoints
 
 

@@ -7,8 +7,6 @@ and wrong secrets for real.
 from __future__ import annotations
 
 import datetime as dt
-import json
-import shlex
 import subprocess
 import sys
 import time
@@ -27,6 +25,7 @@ from .conftest import (
     DEV_KEY_ID,
     TEMP_KEY_ID,
     free_port,
+    write_expired_process_profile,
 )
 
 MOTO_ACCOUNT = "123456789012"
@@ -280,17 +279,7 @@ def test_expired_environment_credentials(aws, sts):
 
 
 def test_expired_credential_process(aws, sts):
-    past = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)).isoformat()
-    document = {
-        "Version": 1,
-        "AccessKeyId": TEMP_KEY_ID,
-        "SecretAccessKey": CANARY_SECRET,
-        "SessionToken": CANARY_TOKEN,
-        "Expiration": past,
-    }
-    script = aws.file("proc.py", f"print({json.dumps(json.dumps(document))})\n")
-    command = f"{shlex.quote(sys.executable)} {shlex.quote(str(script))}"
-    aws.write_config(f"[profile proc]\nregion = us-east-1\ncredential_process = {command}\n")
+    write_expired_process_profile(aws)
     aws_cred_magic.use_profile("proc")
     with pytest.raises(AwsCredError) as info:
         aws_cred_magic.whoami()

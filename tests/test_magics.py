@@ -35,6 +35,7 @@ from .conftest import (
     DEV_KEY_ID,
     TEMP_KEY_ID,
     free_port,
+    write_expired_process_profile,
 )
 
 MOTO_ARN = "arn:aws:sts::123456789012:user/moto"
@@ -492,17 +493,7 @@ def test_expired_environment_keys(ip, aws, sts):
 
 
 def test_expired_credential_process(ip, aws, sts):
-    past = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)).isoformat()
-    document = {
-        "Version": 1,
-        "AccessKeyId": TEMP_KEY_ID,
-        "SecretAccessKey": CANARY_SECRET,
-        "SessionToken": CANARY_TOKEN,
-        "Expiration": past,
-    }
-    script = aws.file("proc.py", f"print({json.dumps(json.dumps(document))})\n")
-    command = f"{shlex.quote(sys.executable)} {shlex.quote(str(script))}"
-    aws.write_config(f"[profile proc]\nregion = us-east-1\ncredential_process = {command}\n")
+    write_expired_process_profile(aws)
     assert "expired" in usage_error(ip, "%aws_whoami --profile proc")
 
 
