@@ -25,14 +25,13 @@ pytest.importorskip("notebook", minversion="7")
 from tests.test_browser import (  # noqa: E402 - after the skip
     Lab,
     apply_and_wait,
+    browser,  # noqa: F401 - the shared module-scoped Chromium fixture
     choose_profile,
     expect,
-    launch_chromium,
     new_page,
     open_notebook,
     sandbox_server,
     show_panel,
-    sync_api,
 )
 from tests.test_demo import (  # noqa: E402
     _descendants,
@@ -67,16 +66,8 @@ def notebook7(tmp_path_factory) -> Iterator[Lab]:
     assert not _port_open(server.port), "Notebook 7 still listens"
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
-def page(browser, notebook7):
+def page(browser, notebook7):  # noqa: F811 - pytest injects the imported fixture
     with new_page(browser) as page:
         yield page
 
