@@ -93,13 +93,24 @@ class ConfigFiles:
         return self.merged.get("sso_sessions", {}).get(name, {})
 
 
+def new_session(profile: str | None = None) -> botocore.session.Session:
+    """A botocore session that reads the shared files through the parse cache
+    (``configcache``): the same session botocore builds, without parsing again."""
+    from .configcache import SharedParseSession
+
+    return SharedParseSession(profile=profile)
+
+
 def load_config_files(session: botocore.session.Session) -> ConfigFiles:
-    """Parse both shared files with botocore's loaders.
+    """Both shared files as botocore's loaders parse them (once per file version).
 
     Raises ``botocore.exceptions.ConfigParseError`` for a malformed file, as botocore would.
     """
-    from botocore.configloader import raw_config_parse
     from botocore.exceptions import ConfigNotFound
+
+    from .configcache import default_cache
+
+    cache = getattr(session, "_parse_cache", None) or default_cache()
 
     files = ConfigFiles(
         config_path=expand_path(session.get_config_variable("config_file")),
@@ -110,7 +121,7 @@ def load_config_files(session: botocore.session.Session) -> ConfigFiles:
         (files.credentials_path, "credentials_sections"),
     ):
         try:
-            setattr(files, attr, raw_config_parse(path))
+            setattr(files, attr, cache.raw(path))
         except ConfigNotFound:
             setattr(files, attr, {})
     files.merged = session.full_config
@@ -202,11 +213,10 @@ def profiles_frame(session: botocore.session.Session | None = None) -> pandas.Da
     (True for the profile boto3 uses when none is named). Raises ``AwsCredError`` naming
     the file when one is malformed.
     """
-    import botocore.session
     import pandas as pd
     from botocore.exceptions import ConfigParseError
 
-    session = session or botocore.session.Session()
+    session = session or new_session()
     try:
         files = load_config_files(session)
     except ConfigParseError as exc:

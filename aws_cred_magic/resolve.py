@@ -55,6 +55,8 @@ def _dry_provider_classes() -> dict[type, type]:
     from botocore import credentials as bc
     from botocore.compat import compat_shell_split
 
+    from .configcache import SharedParseProviderBuilder
+
     class NotLoaded(bc.Credentials):
         """Placeholder for credentials botocore would fetch by running or calling something."""
 
@@ -94,7 +96,7 @@ def _dry_provider_classes() -> dict[type, type]:
                 return None
             return NotLoaded(self.METHOD, "not contacted")
 
-    class DryProfileProviderBuilder(bc.ProfileProviderBuilder):
+    class DryProfileProviderBuilder(SharedParseProviderBuilder):
         def _create_process_provider(self, profile_name):
             return DryProcessProvider(
                 profile_name=profile_name, load_config=lambda: self._session.full_config
@@ -140,7 +142,10 @@ def _inspectable(provider: Any, session: Any, probe: bool, dry: dict) -> Any:
         if probe:
             builder, sourcer = provider._profile_provider_builder, provider._credential_sourcer
         else:
-            builder = dry[bc.ProfileProviderBuilder](session, cache={})
+            from .configcache import default_cache
+
+            cache = getattr(session, "_parse_cache", None) or default_cache()
+            builder = dry[bc.ProfileProviderBuilder](session, cache={}, parse_cache=cache)
             sourcer = bc.CanonicalNameCredentialSourcer(
                 [
                     bc.EnvProvider(),
@@ -424,7 +429,10 @@ def build_boto3_session(
     """``boto3.Session`` with the same arguments, raising what boto3 raises."""
     import boto3
 
+    from .discover import new_session
+
     return boto3.Session(
+        botocore_session=new_session(),
         profile_name=profile,
         region_name=region,
         aws_access_key_id=aws_access_key_id,
@@ -477,9 +485,9 @@ def _pre_chain_failure(profile: str | None, exc: BaseException, secrets) -> Reso
     )
     rows = [row]
     try:  # still show the chain botocore would have walked, all of it unreached
-        import botocore.session
+        from .discover import new_session
 
-        chain = botocore.session.Session(profile=profile).get_component("credential_provider")
+        chain = new_session(profile).get_component("credential_provider")
         rows += [
             ProviderRow(
                 method=provider.METHOD,

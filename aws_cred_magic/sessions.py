@@ -459,9 +459,10 @@ class SessionFactory:
         import copy
 
         import boto3
-        import botocore.session
 
-        core = botocore.session.Session(
+        from .configcache import SharedParseSession
+
+        core = SharedParseSession(  # reads the files from the one shared parse
             profile=profile, event_hooks=copy.copy(self._emitter), include_builtin_handlers=False
         )
         core.register_component("data_loader", self._loader)

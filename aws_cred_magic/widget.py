@@ -77,10 +77,11 @@ class PanelController:
     # ------------------------------------------------------------------ reading config
     def load_profiles(self) -> list[ProfileEntry]:
         """Reread the config files (profiles added in a terminal appear)."""
-        import botocore.session
         from botocore.exceptions import ConfigParseError
 
-        session = botocore.session.Session()
+        from .discover import new_session
+
+        session = new_session()  # parses each file once per version, shared with the table
         try:
             profiles = session.full_config.get("profiles", {})  # botocore's merge of both files
         except ConfigParseError as exc:
