@@ -1,7 +1,7 @@
 """aws_cred_magic: see, switch and juggle AWS credentials inside Jupyter.
 
 ``%load_ext aws_cred_magic`` registers the magics. The same features are plain functions:
-``resolution_table``, ``profiles``, ``use_profile``, ``use_keys``, ``whoami``,
+``resolution_table``, ``profiles``, ``use_profile``, ``use_keys``, ``assume_role``, ``whoami``,
 ``storage_options`` and ``panel``. Importing this package imports neither boto3, pandas
 nor ipywidgets: each loads when first needed.
 """
@@ -23,6 +23,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AwsCredError",
+    "assume_role",
     "load_ipython_extension",
     "mask_access_key",
     "panel",
@@ -87,6 +88,46 @@ def use_keys(
     return (
         api_state().use_keys(access_key_id, secret_access_key, session_token, region=region).session
     )
+
+
+def assume_role(
+    role_arn: str,
+    *,
+    source: boto3.Session | str | None = None,
+    profile: str | None = None,
+    external_id: str | None = None,
+    session_name: str | None = None,
+    duration: str | int | None = None,
+    mfa_serial: str | None = None,
+    mfa_code: str | None = None,
+    region: str | None = None,
+    var: str | None = None,
+) -> boto3.Session:
+    """Assume ``role_arn`` and return its self-refreshing ``boto3.Session``.
+
+    The source is ``source`` (a ``boto3.Session``, or the name of a named session),
+    else ``profile``, else the current session. ``duration`` is ``"15m"``, ``"1h"``,
+    ``3600``…; every input is checked before STS is called. Inside IPython with the
+    extension loaded, a string ``source`` or ``var`` makes it a named session (``var``
+    defaults to ``session``) as ``%aws_assume`` does; a ``boto3.Session`` source returns the
+    role's session without storing it.
+    """
+    options = dict(
+        external_id=external_id,
+        session_name=session_name,
+        duration=duration,
+        mfa_serial=mfa_serial,
+        mfa_code=mfa_code,
+        region=region,
+    )
+    if source is not None and not isinstance(source, str):
+        from .assume import assume_from_session
+
+        return assume_from_session(source, role_arn, timeout=api_state().timeout, **options)
+    record = api_state().assume_role(
+        role_arn, source_var=source, profile=profile, var=var, **options
+    )
+    return record.session
 
 
 def whoami(session: boto3.Session | None = None) -> Identity:

@@ -151,8 +151,11 @@ def protect_botocore_logs() -> None:
 
 
 def _profile_of(session: boto3.Session, method: str | None) -> str | None:
-    # boto3 names a session made from keys 'default'; no profile was involved.
-    return None if method == "explicit" else session.profile_name
+    # boto3 names a session made from keys 'default'; no profile was involved. Nor in a
+    # role assumed with %aws_assume (its profile only supplies settings).
+    if method == "explicit" or getattr(session._session, "_aws_cred_magic_role", None):
+        return None
+    return session.profile_name
 
 
 def whoami(

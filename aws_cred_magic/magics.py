@@ -279,6 +279,67 @@ class AwsCredMagics(Magics):
         print(record.summary())
 
     @magic_arguments()
+    @argument("role_arn", help="The role to assume: arn:aws:iam::123456789012:role/Name.")
+    @argument("--from", "-f", dest="source", metavar="VAR", help="Assume it with this session.")
+    @argument("--profile", "-p", help="Assume it with this profile's credentials.")
+    @argument("--external-id", "-e", help="The external ID the role's owner gave you.")
+    @argument("--session-name", "-n", help="RoleSessionName (shows in CloudTrail and the ARN).")
+    @argument("--duration", "-d", help="How long the keys last: 15m to 12h (1h when chained).")
+    @argument("--mfa-serial", help="MFA device ARN, if the role requires MFA (prompts).")
+    @argument("--region", "-r", help="Region for the session (default: the source's).")
+    @argument("--var", "-v", help="Variable name for the session (default: session).")
+    @line_magic
+    def aws_assume(self, line: str) -> None:
+        """Assume any IAM role, without writing it into ~/.aws/config.
+
+        Calls STS AssumeRole with the current session's credentials (or those of --from VAR,
+        or --profile P) and injects the role's session as ``session`` (or --var NAME). It
+        refreshes itself before it expires, like a role_arn profile. Roles chain: assume a
+        second role --from the first one's session.
+
+        Everything is checked before AWS is called; if STS refuses (a wrong external ID is
+        an AccessDenied from the role's trust policy), nothing changes.
+
+        Examples::
+
+            %aws_assume arn:aws:iam::111122223333:role/reader --external-id acme-7Q2 --var s_a
+            %aws_assume arn:aws:iam::111122223333:role/admin --from s_a --duration 30m --var s_b
+            %aws_assume arn:aws:iam::444455556666:role/ops --profile sso-dev --session-name me
+        """
+        args = parse_argstring(self.aws_assume, line)
+        var = _is_identifier(args.var) if args.var else None
+        if args.source is not None:
+            _is_identifier(args.source)
+        with _usage_errors():
+            from .assume import role_request
+
+            # Checked before the prompt, so a typo never costs an MFA code.
+            role_request(
+                args.role_arn,
+                external_id=args.external_id,
+                session_name=args.session_name,
+                duration=args.duration,
+                mfa_serial=args.mfa_serial,
+                region=args.region,
+            )
+            mfa_code = None
+            if args.mfa_serial:
+                mfa_code = getpass.getpass(f"MFA code for {args.mfa_serial}: ")
+            record = self.state.assume_role(
+                args.role_arn,
+                source_var=args.source,
+                profile=args.profile,
+                external_id=args.external_id,
+                session_name=args.session_name,
+                duration=args.duration,
+                mfa_serial=args.mfa_serial,
+                mfa_code=mfa_code,
+                region=args.region,
+                var=var,
+            )
+        print(f"{record.summary()}\n  lineage: {record.lineage}")
+
+    @magic_arguments()
     @argument("profile", help="The profile the cell runs as.")
     @argument("--region", "-r", help="Region for the cell's session.")
     @cell_magic
@@ -325,8 +386,16 @@ class AwsCredMagics(Magics):
 
         with _usage_errors():
             if args.drop:
+                dependents = self.state.dependents(args.drop)
                 self.state.drop(args.drop)
                 print(f"dropped session {args.drop!r}")
+                if dependents:
+                    print(
+                        f"warning: {', '.join(dependents)} "
+                        f"{'was' if len(dependents) == 1 else 'were'} assumed with "
+                        f"{args.drop}'s credentials and still use them to refresh; drop "
+                        "them too if that identity should no longer be used"
+                    )
                 return None
         frame = self.state.sessions_frame()
         summary = f"{len(frame)} named sessions; current: {self.session_var}"

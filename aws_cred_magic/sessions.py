@@ -65,6 +65,15 @@ class SessionRecord:
     profile: str | None = None
     created: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
     prompts_for_mfa: bool = False  # its role asks for the MFA code (getpass) on first use
+    # A role assumed with %aws_assume: the named session it was built on (if any), and that
+    # source's lineage when it was built ("s_a ← profile default").
+    source_var: str | None = None
+    parent: str | None = None
+
+    @property
+    def lineage(self) -> str:
+        """``role customer-a-writer (…) ← s_a ← profile default``."""
+        return f"{self.origin} ← {self.parent}" if self.parent else self.origin
 
     @property
     def mfa_pending(self) -> bool:
@@ -265,6 +274,17 @@ class CredentialState:
             self.namespace.set_boto3_default(record.session)
         self._changed()
 
+    def assume_role(self, role_arn: str, **options: Any) -> SessionRecord:
+        """Assume ``role_arn`` from a named session, a profile or the current session, and
+        make the role's session current as ``var``; see ``aws_cred_magic.assume``."""
+        from .assume import assume_into
+
+        return assume_into(self, role_arn, **options)
+
+    def dependents(self, name: str) -> list[str]:
+        """The named sessions whose role was assumed with session ``name``."""
+        return [n for n, r in self.records.items() if r.source_var == name and n != name]
+
     def drop(self, name: str) -> None:
         """Forget the named session and remove it from the namespace."""
         record = self.records.pop(name, None)
@@ -374,7 +394,9 @@ class CredentialState:
             return checked
 
         items = [(name, target(record)) for name, record in self.records.items()]
-        return whoami_many(items, timeout=self.timeout, label="session")
+        frame = whoami_many(items, timeout=self.timeout, label="session")
+        frame.insert(1, "lineage", [record.lineage for record in self.records.values()])
+        return frame
 
     def sessions_frame(self) -> pandas.DataFrame:
         """The named sessions: name, origin, method, masked key, region, expiry, current."""
@@ -387,6 +409,7 @@ class CredentialState:
                 {
                     "name": name,
                     "origin": record.origin,
+                    "lineage": record.lineage,
                     "method": facts["method"],
                     "access_key": facts["access_key"],
                     "region": record.region,
@@ -394,7 +417,16 @@ class CredentialState:
                     "current": name == self.session_var,
                 }
             )
-        columns = ["name", "origin", "method", "access_key", "region", "expires", "current"]
+        columns = [
+            "name",
+            "origin",
+            "lineage",
+            "method",
+            "access_key",
+            "region",
+            "expires",
+            "current",
+        ]
         frame = pd.DataFrame(rows, columns=columns)
         frame["expires"] = pd.to_datetime(frame["expires"], utc=True)
         return frame
