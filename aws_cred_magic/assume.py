@@ -23,94 +23,27 @@ from .masking import one_line
 if TYPE_CHECKING:  # pragma: no cover
     import boto3
 
-# STS limits (AssumeRole API reference).
-MIN_DURATION = 900  # 15 min
-MAX_DURATION = 43200  # 12 h, and only if the role's MaxSessionDuration allows it
-MAX_CHAINED_DURATION = 3600  # role chaining: at most 1 h, whatever the role allows
-
-_ROLE_ARN = re.compile(
-    r"^arn:(?P<partition>aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc):"
-    r"iam::(?P<account>\d{12}):role/(?P<path>(?:[\x21-\x7e]+/)*)?(?P<name>[\w+=,.@-]{1,64})$"
-)
-_SESSION_NAME = re.compile(r"^[\w+=,.@-]{2,64}$")
-_EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$")
-_MFA_SERIAL = re.compile(
-    r"^(?:arn:aws[\w-]*:iam::\d{12}:mfa/[\w+=,.@/-]{1,512}|[\w+=/:,.@-]{9,256})$"
-)
-_REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$")
-_DURATION = re.compile(r"^(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m(?:in)?)?(?:(?P<s>\d+)s?)?$")
+# Role chaining (a role assumed with another role's credentials) lasts at most one hour,
+# whatever the role allows; validate.check_duration holds STS's general 15 min to 12 h.
+MAX_CHAINED_DURATION = 3600
+_EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]{2,1224}", re.ASCII)
 
 # The methods whose credentials are themselves a role's: assuming a role from them is
 # "role chaining", which STS limits to one hour.
 ROLE_METHODS = frozenset({"assume-role", "assume-role-with-web-identity", "sso"})
 
 
-def parse_duration(value: str | int | None) -> int | None:
-    """``"15m"``, ``"1h"``, ``"1h30m"``, ``"90min"``, ``"3600"`` or ``3600`` → seconds."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        raise AwsCredError(f"Duration {value!r} is not a duration: use e.g. 15m, 1h or 3600.")
-    if isinstance(value, int):
-        return value
-    text = str(value).strip().lower().replace(" ", "")
-    match = _DURATION.match(text)
-    if not text or match is None or not any(match.groupdict().values()):
+def check_external_id(external_id: object) -> str:
+    """An STS ExternalId: 2 to 1224 characters of letters, digits and ``+=,.@:/_-``."""
+    # An external ID is a shared identifier rather than a secret, but it is never echoed:
+    # it can be long, and a pasted one may be another customer's.
+    text = external_id if isinstance(external_id, str) else ""
+    if not _EXTERNAL_ID.fullmatch(text):
         raise AwsCredError(
-            f"Duration {str(value)[:20]!r} is not a duration: use e.g. 15m, 1h, 1h30m or 3600."
+            f"The external ID ({len(text)} characters) is not valid: 2 to 1224 letters, "
+            "digits or +=,.@:/_- (as the role's owner gave it to you)."
         )
-    parts = {k: int(v) if v else 0 for k, v in match.groupdict().items()}
-    return parts["h"] * 3600 + parts["m"] * 60 + parts["s"]
-
-
-def check_role_arn(role_arn: str) -> str:
-    """The ARN, stripped, if it names an IAM role (``arn:aws:iam::123456789012:role/Name``)."""
-    arn = (role_arn or "").strip()
-    if not _ROLE_ARN.match(arn):
-        shown = arn if len(arn) <= 80 else arn[:79] + "…"
-        raise AwsCredError(
-            f"{shown!r} is not an IAM role ARN: it looks like "
-            "arn:aws:iam::123456789012:role/RoleName (12-digit account, role name of at most "
-            "64 letters, digits and +=,.@_-)."
-        )
-    return arn
-
-
-def check_session_name(name: str) -> str:
-    if not _SESSION_NAME.match(name or ""):
-        raise AwsCredError(
-            f"Role session name {one_line(name, limit=70)!r} is not allowed: 2 to 64 letters, "
-            "digits or +=,.@_-"
-        )
-    return name
-
-
-def check_external_id(external_id: str) -> str:
-    # An external ID is a shared identifier, not a secret, but keep it out of messages all
-    # the same: it can be long, and a pasted one may be someone else's.
-    if not _EXTERNAL_ID.match(external_id or ""):
-        raise AwsCredError(
-            f"The external ID ({len(external_id or '')} characters) is not allowed: 2 to 1224 "
-            "letters, digits or +=,.@:/_-"
-        )
-    return external_id
-
-
-def check_mfa_serial(serial: str) -> str:
-    if not _MFA_SERIAL.match(serial or ""):
-        raise AwsCredError(
-            f"{one_line(serial, limit=80)!r} is not an MFA device: use its ARN "
-            "(arn:aws:iam::123456789012:mfa/name) or a hardware token's serial number."
-        )
-    return serial
-
-
-def check_region(region: str) -> str:
-    if not _REGION.match(region or ""):
-        raise AwsCredError(
-            f"{one_line(region, limit=40)!r} is not an AWS region name (like eu-west-1)."
-        )
-    return region
+    return text
 
 
 def check_mfa_code(code: str) -> str:
@@ -120,15 +53,9 @@ def check_mfa_code(code: str) -> str:
     return code
 
 
-def check_duration(seconds: int | None, *, chained: bool = False) -> int | None:
-    """STS's limits: 15 min to 12 h, at most 1 h when the source is itself a role."""
-    if seconds is None:
-        return None
-    if seconds < MIN_DURATION or seconds > MAX_DURATION:
-        raise AwsCredError(
-            f"Duration {seconds} s is outside what STS allows: 900 s (15m) to 43200 s (12h)."
-        )
-    if chained and seconds > MAX_CHAINED_DURATION:
+def check_chained_duration(seconds: int | None) -> int | None:
+    """STS's limit for role chaining: at most one hour."""
+    if seconds is not None and seconds > MAX_CHAINED_DURATION:
         raise AwsCredError(
             f"Duration {seconds} s is too long for a chained role: a role assumed with another "
             "role's credentials lasts at most 1 h (3600 s). Use --duration 1h or less."
@@ -202,14 +129,20 @@ def role_request(
     chained: bool = False,
 ) -> RoleRequest:
     """Check every input of an AssumeRole call; ``AwsCredError`` names the first bad one."""
-    arn = check_role_arn(role_arn)
+    from . import validate
+
+    seconds = None if duration in (None, "") else validate.check_duration(duration)
+    if chained:
+        check_chained_duration(seconds)
     return RoleRequest(
-        role_arn=arn,
-        external_id=check_external_id(external_id) if external_id else None,
-        session_name=check_session_name(session_name) if session_name else None,
-        duration_seconds=check_duration(parse_duration(duration), chained=chained),
-        mfa_serial=check_mfa_serial(mfa_serial) if mfa_serial else None,
-        region=check_region(region) if region else None,
+        role_arn=validate.check_role_arn(role_arn),
+        external_id=check_external_id(external_id) if external_id is not None else None,
+        session_name=(
+            validate.check_role_session_name(session_name) if session_name is not None else None
+        ),
+        duration_seconds=seconds,
+        mfa_serial=validate.check_mfa_serial(mfa_serial) if mfa_serial is not None else None,
+        region=validate.check_region(region) if region is not None else None,
     )
 
 
@@ -422,7 +355,7 @@ def assume_into(
             parent = label = f"boto3's default chain (profile {source.profile_name})"
             source_name = None
     if is_role_source(source):
-        check_duration(request.duration_seconds, chained=True)
+        check_chained_duration(request.duration_seconds)
     session = role_session(source, request, timeout=lambda: state.timeout, mfa_code=mfa_code)
     first_assume(session, request, source=source, source_label=label)
     record = SessionRecord(
@@ -450,7 +383,7 @@ def assume_from_session(
     if mfa_code is not None:
         check_mfa_code(mfa_code)
     if is_role_source(source):
-        check_duration(request.duration_seconds, chained=True)
+        check_chained_duration(request.duration_seconds)
     session = role_session(source, request, timeout=timeout, mfa_code=mfa_code)
     first_assume(session, request, source=source, source_label="the source session")
     return session

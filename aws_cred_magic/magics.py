@@ -307,11 +307,11 @@ class AwsCredMagics(Magics):
             %aws_assume arn:aws:iam::444455556666:role/ops --profile sso-dev --session-name me
         """
         args = parse_argstring(self.aws_assume, line)
-        var = _is_identifier(args.var) if args.var else None
-        if args.source is not None:
-            _is_identifier(args.source)
         with _usage_errors():
             from .assume import role_request
+            from .validate import check_var
+
+            var = check_var(args.var, self.shell.user_ns) if args.var else None
 
             # Checked before the prompt, so a typo never costs an MFA code.
             role_request(
