@@ -57,16 +57,20 @@ def api_state() -> Any:
 
 def resolution_table(profile: str | None = None, **kwargs: Any) -> pandas.DataFrame:
     """boto3's credential chain as a DataFrame; see ``aws_cred_magic.resolve.resolution_table``."""
+    from .frames import ChainFrame, styled
     from .resolve import resolution_table as _table
 
-    return _table(profile, **kwargs)
+    frame = _table(profile, **kwargs)
+    return styled(frame, ChainFrame)
 
 
 def profiles() -> pandas.DataFrame:
     """Every profile in the AWS config and credentials files, as a DataFrame."""
     from .discover import profiles_frame
+    from .frames import ProfilesFrame, profiles_summary, styled
 
-    return profiles_frame()
+    frame = profiles_frame()
+    return styled(frame, ProfilesFrame, profiles_summary(frame))
 
 
 def use_profile(name: str, *, region: str | None = None) -> boto3.Session:

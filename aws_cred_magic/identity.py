@@ -28,17 +28,19 @@ STS_FALLBACK_REGION = "us-east-1"
 def credential_facts(credentials: Any) -> dict[str, Any]:
     """Method, masked key and expiry of botocore credentials, read without a refresh."""
     if credentials is None:
-        return {"method": None, "access_key": "", "expires": None}
+        return {"method": None, "access_key": "", "expires": None, "temporary": False}
     key = getattr(credentials, "_access_key", None)
     if key is None and not hasattr(credentials, "_refresh_using"):
         key = credentials.access_key
     expiry = getattr(credentials, "_expiry_time", None)
     if isinstance(expiry, dt.datetime) and expiry.tzinfo is None:
         expiry = expiry.replace(tzinfo=dt.timezone.utc)
+    expires = expiry if isinstance(expiry, dt.datetime) else None
     return {
         "method": getattr(credentials, "method", None),
         "access_key": mask_access_key(key),
-        "expires": expiry if isinstance(expiry, dt.datetime) else None,
+        "expires": expires,
+        "temporary": expires is not None or str(key or "").startswith("ASIA"),
     }
 
 
@@ -190,6 +192,7 @@ def whoami(
         profile=profile if profile is not None else _profile_of(session, facts["method"]),
         expires=facts["expires"],
         source=source,
+        temporary=facts["temporary"],
     )
 
 
@@ -251,6 +254,7 @@ def whoami_many(
             row = Identity(error=describe_error(exc)).to_dict()
         row.pop("profile", None)
         row.pop("source", None)
+        row.pop("temporary", None)
         return {label: name, **row}
 
     rows = _run_concurrently(one, items)

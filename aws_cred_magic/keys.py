@@ -6,8 +6,9 @@ their way to ``boto3.Session``; error messages name the field, never the value.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .errors import AwsCredError
 from .masking import mask_access_key
@@ -26,6 +27,8 @@ _FIELDS = {
         "aws_security_token",
     ),
     "region": ("AWS_DEFAULT_REGION", "AWS_REGION", "region"),
+    # `aws configure export-credentials --format env` prints when the keys expire.
+    "expiration": ("AWS_CREDENTIAL_EXPIRATION", "aws_credential_expiration"),
 }
 # `export NAME="value"`, `set NAME=value`, `$Env:NAME="value"`, `name = value`; the lines may
 # have been joined into one by a browser, so a value ends at whitespace, a quote or `;`.
@@ -41,6 +44,7 @@ class KeyInput:
     secret_access_key: str
     session_token: str | None = None
     region: str | None = None
+    expires: dt.datetime | None = None  # AWS_CREDENTIAL_EXPIRATION, when the block has it
 
     def __repr__(self) -> str:
         token = ", with session token" if self.session_token else ""
@@ -129,9 +133,31 @@ def keys_from_block(text: str, region: str | None = None) -> KeyInput:
             "No AWS_ACCESS_KEY_ID found in the pasted text: paste the whole block from the "
             "AWS access portal (export …, set …, $Env:… or [profile] lines)."
         )
-    return check_keys(
+    keys = check_keys(
         found.get("access_key_id"),
         found.get("secret_access_key"),
         found.get("session_token"),
         region or found.get("region"),
     )
+    if "expiration" in found:
+        keys = replace(keys, expires=parse_expiration(found["expiration"]))
+    return keys
+
+
+def parse_expiration(text: str, now: dt.datetime | None = None) -> dt.datetime:
+    """``AWS_CREDENTIAL_EXPIRATION`` (ISO 8601, as the AWS CLI prints it) as a UTC time;
+    ``AwsCredError`` when it is not a time or has already passed."""
+    try:
+        expires = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise AwsCredError(
+            "AWS_CREDENTIAL_EXPIRATION is not a time: expected ISO 8601 such as "
+            "2026-12-01T18:00:00Z."
+        ) from None
+    if expires.tzinfo is None:
+        expires = expires.replace(tzinfo=dt.timezone.utc)
+    expires = expires.astimezone(dt.timezone.utc)
+    if expires <= (now or dt.datetime.now(dt.timezone.utc)):
+        stamp = expires.strftime("%Y-%m-%d %H:%M UTC")
+        raise AwsCredError(f"These keys expired at {stamp}: get fresh ones from the portal.")
+    return expires

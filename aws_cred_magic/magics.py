@@ -164,13 +164,17 @@ class AwsCredMagics(Magics):
             resolution = resolve(
                 boto_session=record.session, probe=args.probe, timeout=self.probe_timeout
             )
-            caption = f"{record.name} = {record.origin}: {resolution.summary()}"
+            context = f"{record.name} = {record.origin}"
+            caption = f"{context}: {resolution.summary()}"
         else:
             resolution = resolve(
                 args.profile, region=args.region, probe=args.probe, timeout=self.probe_timeout
             )
-            caption = resolution.summary()
-        return styled(resolution.to_frame(), ChainFrame, caption)
+            context, caption = "", resolution.summary()
+        frame = styled(resolution.to_frame(), ChainFrame, caption)
+        if context:
+            frame.attrs["context"] = context
+        return frame
 
     @magic_arguments()
     @line_magic
@@ -190,15 +194,11 @@ class AwsCredMagics(Magics):
         """
         parse_argstring(self.aws_profiles, line)
         from .discover import profiles_frame
-        from .frames import ProfilesFrame, styled
+        from .frames import ProfilesFrame, profiles_summary, styled
 
         with _usage_errors():
             frame = profiles_frame()
-        summary = (
-            f"{len(frame)} profiles in {frame.attrs['config_file']} and "
-            f"{frame.attrs['credentials_file']}; default: {frame.attrs['current_profile']}"
-        )
-        return styled(frame, ProfilesFrame, summary)
+        return styled(frame, ProfilesFrame, profiles_summary(frame))
 
     # ------------------------------------------------------------------ switching
     @magic_arguments()
@@ -382,7 +382,8 @@ class AwsCredMagics(Magics):
             %aws_sessions --drop s_a
         """
         args = parse_argstring(self.aws_sessions, line)
-        from .frames import ProfilesFrame, styled
+        from .frames import SessionsFrame, styled
+        from .render import plural
 
         with _usage_errors():
             if args.drop:
@@ -398,8 +399,13 @@ class AwsCredMagics(Magics):
                     )
                 return None
         frame = self.state.sessions_frame()
-        summary = f"{len(frame)} named sessions; current: {self.session_var}"
-        return styled(frame, ProfilesFrame, summary)
+        current = (
+            f"current: {self.session_var}"
+            if self.state.current_record() is not None
+            else "none is current: boto3's default chain is in use"
+        )
+        summary = f"{plural(len(frame), 'named session')}; {current}"
+        return styled(frame, SessionsFrame, summary)
 
     @magic_arguments()
     @argument("--unset", action="store_true", help="Remove the variables this set.")
@@ -432,12 +438,24 @@ class AwsCredMagics(Magics):
         ``session`` and %aws_whoami see.
         """
         parse_argstring(self.aws_panel, line)
+        if not _shows_widgets(self.shell):
+            print(
+                "%aws_panel needs Jupyter (a widget cannot show in a terminal): use %aws_use, "
+                "%aws_keys, %aws_whoami, %aws_chain, %aws_profiles and %aws_sessions here."
+            )
+            return None
         from .widget import panel_for
 
         try:
             return panel_for(self.state)
         except Exception as exc:  # a malformed config file, ipywidgets missing
             raise UsageError(describe_error(exc)) from None
+
+
+def _shows_widgets(shell: Any) -> bool:
+    """True in a Jupyter kernel (or any frontend that renders widget views); False in
+    terminal IPython, whose display would print a raw ``VBox(...)``."""
+    return not any(cls.__name__ == "TerminalInteractiveShell" for cls in type(shell).__mro__)
 
 
 def load_extension(ipython: Any) -> AwsCredMagics:

@@ -143,10 +143,13 @@ class Resolution:
         return frame
 
 
-def format_expiry(expires: dt.datetime | None, now: dt.datetime | None = None) -> str:
-    """``"2026-11-28 13:00 UTC (in 42 min)"``, ``"… (expired 3 min ago)"`` or ``"never"``."""
+def format_expiry(
+    expires: dt.datetime | None, now: dt.datetime | None = None, *, temporary: bool = False
+) -> str:
+    """``"2026-11-28 13:00 UTC (in 42 min)"``, ``"… (expired 3 min ago)"``, ``"never"``, or
+    for temporary keys (ASIA…) whose expiry nobody gave, ``"temporary, expiry unknown"``."""
     if expires is None:
-        return "never"
+        return "temporary, expiry unknown" if temporary else "never"
     now = now or dt.datetime.now(dt.timezone.utc)
     if expires.tzinfo is None:
         expires = expires.replace(tzinfo=dt.timezone.utc)
@@ -171,6 +174,7 @@ class Identity:
     expires: dt.datetime | None = None
     source: str = ""
     error: str | None = None
+    temporary: bool = False  # ASIA… keys: they expire even when nobody says when
 
     def to_dict(self) -> dict[str, Any]:
         """The identity as a plain dict (masked key, no secret)."""
@@ -185,7 +189,7 @@ class Identity:
             ("Method", self.method or "—"),
             ("Access key", self.access_key or "—"),
             ("Region", self.region or "(none)"),
-            ("Expires", format_expiry(self.expires)),
+            ("Expires", format_expiry(self.expires, temporary=self.temporary)),
         ]
         if self.source:
             rows.append(("Source", self.source))

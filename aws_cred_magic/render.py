@@ -1,65 +1,326 @@
 """Render: text for terminal IPython, HTML for Jupyter. Inputs hold masked values only.
 
-Plain HTML is written here (escaped), so display needs neither jinja2 nor custom JavaScript.
+Every display leads with the answer (a verdict line), then the evidence in a compact table;
+what is rarely needed folds into an HTML ``<details>`` (no JavaScript). The DataFrames keep
+every column: only what is shown changes.
+
+HTML is written here (escaped) rather than with pandas' ``Styler``, which needs jinja2, a
+package a kernel-only environment may not have; the row elision follows pandas'
+``display.max_rows`` / ``display.min_rows`` as ``Styler`` and ``to_html`` do. Colours are
+JupyterLab's theme variables with fallbacks, and a row that sets a background sets the text
+colour with it, so light and dark themes both read.
+
+Terminal text fits the terminal (``shutil.get_terminal_size()``): the widest free-text
+column is cut with ``…``, an empty cell is blank, never ``NaN``.
 """
 
 from __future__ import annotations
 
 import html
+import os
+import shutil
 from collections.abc import Callable, Sequence
 from typing import Any
 
-# Row colours by status in the resolution table: the winner stands out, problems are visible.
-STATUS_STYLES = {
-    "winner": "background:#d9f2d9;font-weight:600",
-    "shadowed": "background:#fff4d6",
-    "error": "background:#fbdada;color:#8a1010",
-    "removed": "color:#777;text-decoration:line-through",
-    "not reached": "color:#999",
-    "unknown": "background:#eef2ff",
-    "not configured": "color:#666",
+# ---------------------------------------------------------------------------- theme
+TEXT = "var(--jp-content-font-color1, inherit)"
+MUTED = "var(--jp-content-font-color2, inherit);opacity:.85"
+FONT = "font-family:var(--jp-ui-font-family, sans-serif);font-size:var(--jp-ui-font-size1, 13px)"
+BORDER = "var(--jp-border-color2, rgba(128,128,128,.35))"
+# Backgrounds are translucent tints: over a white page or a black one the theme's own text
+# colour (set with them) keeps its contrast. Errors use JupyterLab's error background.
+ROW_STYLES = {
+    "winner": (
+        "background:rgba(76,175,80,.2);color:var(--jp-content-font-color0, inherit);"
+        "font-weight:600;box-shadow:inset 4px 0 0 var(--jp-success-color1, #388e3c)"
+    ),
+    "shadowed": (
+        f"background:rgba(255,152,0,.16);color:{TEXT};"
+        "box-shadow:inset 4px 0 0 var(--jp-warn-color1, #f57c00)"
+    ),
+    "error": (
+        f"background:var(--jp-rendermime-error-background, rgba(244,67,54,.2));color:{TEXT};"
+        "box-shadow:inset 4px 0 0 var(--jp-error-color1, #d32f2f)"
+    ),
+    "unknown": (
+        f"background:rgba(0,188,212,.14);color:{TEXT};"
+        "box-shadow:inset 4px 0 0 var(--jp-info-color1, #0097a7)"
+    ),
+    "removed": f"color:{MUTED};text-decoration:line-through",
+    "not reached": f"color:{MUTED}",
+    "not configured": f"color:{MUTED}",
 }
+# Kept for callers of the old name.
+STATUS_STYLES = ROW_STYLES
 
+_CELL = "text-align:left;padding:3px 8px;vertical-align:top;white-space:normal"
+_WRAP = "overflow-wrap:anywhere;word-break:break-word"
+_TABLE = (
+    f"border-collapse:collapse;{FONT};color:{TEXT};background:transparent;"
+    "margin:4px 0;table-layout:auto;width:auto;max-width:100%"
+)
 _BOX = (
-    "border:1px solid #ccd;border-radius:6px;padding:6px 10px;display:inline-block;"
-    "font-family:var(--jp-ui-font-family, sans-serif);font-size:13px"
+    f"border:1px solid {BORDER};border-radius:6px;padding:6px 10px;display:inline-block;"
+    f"max-width:100%;box-sizing:border-box;{FONT};color:{TEXT}"
 )
 
 
-def text_block(title: str, fields: Sequence[tuple[str, str]]) -> str:
-    """``title`` then aligned ``label: value`` lines."""
-    width = max((len(label) for label, _ in fields), default=0)
-    lines = [title] + [f"  {label.ljust(width)}  {value}" for label, value in fields]
-    return "\n".join(lines)
+# ---------------------------------------------------------------------------- values
+def shorten_home(text: str, home: str | None = None) -> str:
+    """``/home/me/.aws/config`` -> ``~/.aws/config``: HOME is long and says nothing."""
+    home = home if home is not None else os.environ.get("HOME", "")
+    home = home.rstrip("/")
+    if not home or home == "/" or not text:
+        return text
+    return text.replace(home + "/", "~/").replace(f"{home}]", "~]")
 
 
-def html_block(title: str, fields: Sequence[tuple[str, str]], error: bool = False) -> str:
-    """A small two-column card."""
-    border = "#d33" if error else "#ccd"
-    rows = "".join(
-        f"<tr><th style='text-align:left;padding-right:12px'>{html.escape(label)}</th>"
-        f"<td style='text-align:left'>{html.escape(str(value))}</td></tr>"
-        for label, value in fields
-    )
-    return (
-        f"<div style='{_BOX};border-color:{border}'><b>{html.escape(title)}</b>"
-        f"<table style='border-collapse:collapse'>{rows}</table></div>"
-    )
+def is_blank(value: Any) -> bool:
+    """None, NaN, NaT, pd.NA and "" are all blank."""
+    if value is None:
+        return True
+    try:  # NaN / NaT / pd.NA are not equal to themselves
+        if value != value:
+            return True
+    except (TypeError, ValueError):
+        pass
+    if value is _pd_na():
+        return True
+    return isinstance(value, str) and not value
+
+
+def _pd_na() -> Any:
+    import sys
+
+    pandas = sys.modules.get("pandas")
+    return getattr(pandas, "NA", None) if pandas is not None else None
+
+
+def plain(value: Any) -> str:
+    """A cell as text: blank for missing values, ``✔`` for True, dates in UTC, ``~``."""
+    if is_blank(value):
+        return ""
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return "✔" if value else ""
+    if hasattr(value, "strftime"):
+        from .model import format_expiry
+
+        return format_expiry(value.to_pydatetime() if hasattr(value, "to_pydatetime") else value)
+    return shorten_home(" ".join(str(value).split()))
 
 
 def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    try:  # NaN / NaT / pd.NA read as blank, not as "nan"
-        if value != value:
-            return ""
-    except (TypeError, ValueError):
+    return html.escape(plain(value))
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``1 named session``, ``2 named sessions``."""
+    return f"{count} {word if count == 1 else (many or word + 's')}"
+
+
+def terminal_width(default: int = 100) -> int:
+    """Columns of the terminal the text goes to (COLUMNS wins, as in pandas)."""
+    return max(40, shutil.get_terminal_size((default, 24)).columns)
+
+
+def cut(text: str, width: int) -> str:
+    """``text`` in at most ``width`` characters, ``…`` where it was cut."""
+    if len(text) <= width:
+        return text
+    return text[: max(0, width - 1)] + "…" if width > 0 else ""
+
+
+def elide(records: list[Any]) -> tuple[list[Any], int, list[Any]]:
+    """Head, number skipped and tail, following pandas' ``display.max_rows`` and
+    ``display.min_rows`` (60 and 10 by default): a long table shows its ends."""
+    max_rows, min_rows = 60, 10
+    try:
+        import pandas as pd
+
+        max_rows = pd.get_option("display.max_rows")
+        min_rows = pd.get_option("display.min_rows") or max_rows
+    except ImportError:  # pragma: no cover - the frames import pandas anyway
         pass
-    if hasattr(value, "strftime"):
-        return value.strftime("%Y-%m-%d %H:%M:%S UTC")
-    if isinstance(value, bool):
-        return "✔" if value else ""
-    return html.escape(str(value))
+    if max_rows is None or len(records) <= max_rows:
+        return records, 0, []
+    shown = min(min_rows, max_rows) if min_rows else max_rows
+    head = (shown + 1) // 2
+    tail = shown // 2
+    return records[:head], len(records) - head - tail, records[len(records) - tail :]
+
+
+# ---------------------------------------------------------------------------- text
+def text_block(title: str, fields: Sequence[tuple[str, str]], width: int | None = None) -> str:
+    """``title`` then aligned ``label: value`` lines, each cut to the terminal width."""
+    width = width or terminal_width()
+    label_width = max((len(label) for label, _ in fields), default=0)
+    lines = [cut(title, width)]
+    for label, value in fields:
+        lines.append(cut(f"  {label.ljust(label_width)}  {plain(value)}", width))
+    return "\n".join(lines)
+
+
+# Cut, these would mislead (a masked key without its last four, half an account id).
+KEEP_WHOLE = frozenset({"access_key", "account", "order", "#"})
+
+
+def _fit_widths(
+    natural: dict[str, int], columns: Sequence[str], flex: Sequence[str], budget: int
+) -> dict[str, int]:
+    """Column widths within ``budget``: fixed columns keep theirs (the widest shrink first,
+    if they must), the ``flex`` columns share what is left by their natural widths."""
+    widths = dict(natural)
+    fixed = [c for c in columns if c not in flex]
+    # Free text is what explains: it keeps at least 40% of the width when it needs it.
+    floor = max(8, budget * 2 // 5 // max(len(flex), 1))
+    flex_need = sum(min(natural[c], floor) for c in flex)
+    for column in sorted((c for c in fixed if c not in KEEP_WHOLE), key=lambda c: -natural[c]):
+        excess = sum(widths[c] for c in fixed) + flex_need - budget
+        if excess <= 0:
+            break
+        widths[column] = max(4, widths[column] - excess)
+    room = budget - sum(widths[c] for c in fixed)
+    wanted = sum(natural[c] for c in flex)
+    if flex and wanted > room:
+        for column in flex:
+            share = max(min(natural[column], floor), room * natural[column] // max(wanted, 1))
+            widths[column] = min(natural[column], share)
+        spare = room - sum(widths[c] for c in flex)
+        for column in flex:  # rounding leftovers go to the first that can use them
+            extra = min(spare, natural[column] - widths[column])
+            widths[column] += max(0, extra)
+            spare -= max(0, extra)
+    return widths
+
+
+def _wrapped(text: str, width: int, lines: int) -> list[str]:
+    """``text`` in at most ``lines`` lines of ``width``, the last cut with ``…``."""
+    import textwrap
+
+    if len(text) <= width:
+        return [text]
+    parts = textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False)
+    if len(parts) > lines:
+        parts = parts[: lines - 1] + [cut(" ".join(parts[lines - 1 :]), width)]
+    return parts or [""]
+
+
+def text_table(
+    records: list[dict[str, Any]],
+    columns: Sequence[str],
+    *,
+    width: int | None = None,
+    flex: Sequence[str] = (),
+    headers: dict[str, str] | None = None,
+    full_row: str = "",
+    max_lines: int = 3,
+) -> str:
+    """A plain table that fits ``width``: the ``flex`` columns (free text) share the room
+    the others leave and wrap onto up to ``max_lines`` lines, cut with ``…``. A record whose
+    ``full_row`` key holds text shows that text after its first column instead of the other
+    cells (a failed row's error). Rows beyond ``display.max_rows`` are elided."""
+    width = width or terminal_width()
+    headers = headers or {}
+    flex = [c for c in flex if c in columns]
+    head, skipped, tail = elide(records)
+    shown = head + tail
+    spans = [full_row and not is_blank(r.get(full_row)) for r in shown]
+    cells = [{c: plain(r.get(c)) for c in columns} for r in shown]
+    natural = {
+        c: max(
+            [len(headers.get(c, c))]
+            + [
+                len(row[c])
+                for row, span in zip(cells, spans, strict=False)
+                if not span or c == columns[0]
+            ]
+        )
+        for c in columns
+    }
+    widths = _fit_widths(natural, columns, flex, width - 2 * (len(columns) - 1))
+
+    def block(values: dict[str, str]) -> list[str]:
+        stacks = {
+            c: _wrapped(values[c], widths[c], max_lines)
+            if c in flex
+            else [cut(values[c], widths[c])]
+            for c in columns
+        }
+        height = max(len(stack) for stack in stacks.values())
+        out = []
+        for index in range(height):
+            parts = [
+                (stacks[c][index] if index < len(stacks[c]) else "").ljust(widths[c])
+                for c in columns
+            ]
+            out.append(cut("  ".join(parts).rstrip(), width))
+        return out
+
+    lines = block({c: headers.get(c, c) for c in columns})
+    for index, (record, row, span) in enumerate(zip(shown, cells, spans, strict=False)):
+        if skipped and index == len(head):
+            lines.append(cut(f"… {plural(skipped, 'more row')} …", width))
+        if span:
+            first = cut(row[columns[0]], widths[columns[0]]).ljust(widths[columns[0]])
+            rest = _wrapped(plain(record[full_row]), max(8, width - len(first) - 2), max_lines)
+            lines.append(f"{first}  {rest[0]}")
+            lines.extend(" " * (len(first) + 2) + more for more in rest[1:])
+        else:
+            lines.extend(block(row))
+    return "\n".join(lines)
+
+
+def wrap(text: str, width: int | None = None) -> str:
+    """A long verdict line wrapped to the terminal, continuation lines indented."""
+    import textwrap
+
+    return "\n".join(
+        textwrap.wrap(
+            shorten_home(text),
+            width or terminal_width(),
+            subsequent_indent="  ",
+            break_on_hyphens=False,
+        )
+    )
+
+
+# ---------------------------------------------------------------------------- html
+def html_block(title: str, fields: Sequence[tuple[str, str]], error: bool = False) -> str:
+    """A small two-column card."""
+    border = "var(--jp-error-color1, #d32f2f)" if error else BORDER
+    rows = "".join(
+        f"<tr style='background:transparent'><th style='{_CELL};padding-left:0'>"
+        f"{html.escape(label)}</th><td style='{_CELL};{_WRAP}'>{_cell(value)}</td></tr>"
+        for label, value in fields
+    )
+    return (
+        f"<div class='aws-cred-magic aws-card' style='{_BOX};border-color:{border}'>"
+        f"<b>{html.escape(title)}</b>"
+        f"<table style='{_TABLE}'>{rows}</table></div>"
+    )
+
+
+def html_note(*lines: str) -> str:
+    """A few lines of text in the displays' font and theme colours (an empty table)."""
+    body = "".join(f"<div>{html.escape(line)}</div>" for line in lines if line)
+    return f"<div class='aws-cred-magic aws-note' style='{FONT};color:{TEXT}'>{body}</div>"
+
+
+def _header(columns: Sequence[str], headers: dict[str, str] | None = None) -> str:
+    headers = headers or {}
+    return "".join(
+        f"<th style='{_CELL};border-bottom:1px solid {BORDER}'>"
+        f"{html.escape(headers.get(c, c))}</th>"
+        for c in columns
+    )
+
+
+def _elision_row(skipped: int, span: int) -> str:
+    return (
+        f"<tr class='aws-elided' style='background:transparent'><td colspan='{span}' "
+        f"style='{_CELL};color:{MUTED}'>… {plural(skipped, 'more row')} "
+        "(pandas' display.max_rows; the DataFrame has them all) …</td></tr>"
+    )
 
 
 def html_table(
@@ -67,40 +328,191 @@ def html_table(
     *,
     caption: str = "",
     row_style: Callable[[dict[str, Any]], str] | None = None,
+    columns: Sequence[str] | None = None,
+    wide: Sequence[str] = (),
+    headers: dict[str, str] | None = None,
+    full_row: str = "",
+    css_class: str = "",
+    records: list[dict[str, Any]] | None = None,
 ) -> str:
-    """An HTML table of a DataFrame, each row styled by ``row_style(record)``."""
-    head = "".join(
-        f"<th style='text-align:left;padding:2px 8px'>{html.escape(str(c))}</th>"
-        for c in frame.columns
-    )
+    """A table of a DataFrame's ``columns`` that fits its output area: ``wide`` columns
+    wrap anywhere, rows beyond ``display.max_rows`` are elided. A record whose
+    ``full_row`` key holds text shows it across the row after the first cell."""
+    columns = list(columns or frame.columns)
+    head, skipped, tail = elide(records if records is not None else frame.to_dict("records"))
     body = []
-    for record in frame.to_dict("records"):
-        style = row_style(record) if row_style else ""
-        cells = "".join(
-            f"<td style='text-align:left;padding:2px 8px;vertical-align:top'>{_cell(v)}</td>"
-            for v in record.values()
-        )
+    for index, record in enumerate(head + tail):
+        if skipped and index == len(head):
+            body.append(_elision_row(skipped, len(columns)))
+        style = (row_style(record) if row_style else "") or f"background:transparent;color:{TEXT}"
+        if full_row and not is_blank(record.get(full_row)):
+            cells = (
+                f"<td style='{_CELL}'>{_cell(record.get(columns[0]))}</td>"
+                f"<td class='aws-row-error' colspan='{len(columns) - 1}' style='{_CELL};{_WRAP}'>"
+                f"{_cell(record[full_row])}</td>"
+            )
+        else:
+            cells = "".join(
+                f"<td style='{_CELL}{';' + _WRAP if c in wide else ''}'>{_cell(record.get(c))}</td>"
+                for c in columns
+            )
         body.append(f"<tr style='{style}'>{cells}</tr>")
     cap = (
-        f"<caption style='text-align:left;caption-side:top;padding:4px 0'>"
-        f"{html.escape(caption)}</caption>"
+        f"<div class='aws-verdict' style='padding:2px 0 4px;{_WRAP}'>"
+        f"{html.escape(shorten_home(caption))}</div>"
         if caption
         else ""
     )
     return (
-        f"<table class='aws-cred-magic' style='border-collapse:collapse;font-size:12px'>"
-        f"{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+        f"<div class='aws-cred-magic {css_class}' style='{FONT};color:{TEXT};max-width:100%'>"
+        f"{cap}<table style='{_TABLE}'><thead><tr style='background:transparent'>"
+        f"{_header(columns, headers)}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
     )
 
 
 def status_style(record: dict[str, Any]) -> str:
-    return STATUS_STYLES.get(str(record.get("status")), "")
+    return ROW_STYLES.get(str(record.get("status")), "")
 
 
 def current_style(record: dict[str, Any]) -> str:
-    return "background:#d9f2d9;font-weight:600" if record.get("current") is True else ""
+    return ROW_STYLES["winner"] if record.get("current") is True else ""
 
 
 def error_style(record: dict[str, Any]) -> str:
     error = record.get("error")
-    return "background:#fbdada" if isinstance(error, str) and error else ""
+    return ROW_STYLES["error"] if isinstance(error, str) and error else ""
+
+
+# ---------------------------------------------------------------------------- the chain
+CHAIN_COLUMNS = ("order", "provider", "status", "detail")
+FOLDED = ("not configured", "not reached")  # rarely needed: one line, opened on demand
+
+
+def chain_verdict(frame: Any) -> tuple[str, str]:
+    """The chain's answer in one line, and its level (``ok`` or ``error``): who wins with
+    which key, from where, region and expiry; or where and why resolution stops."""
+    from .model import format_expiry
+
+    attrs = frame.attrs
+    records = frame.to_dict("records")
+    winner = next((r for r in records if r.get("status") == "winner"), None)
+    error = next((r for r in records if r.get("status") == "error"), None)
+    context = attrs.get("context", "")
+    parts: list[str] = []
+    if winner is not None:
+        level = "ok"
+        head = f"{winner.get('provider') or winner.get('method')} ({winner.get('method')}) wins"
+        if not is_blank(winner.get("access_key")):
+            head += f" with key {winner['access_key']}"
+        parts.append(head)
+        if not is_blank(winner.get("location")):
+            parts.append(f"from {winner['location']}")
+    else:
+        level = "error"
+        parts.append(f"No credentials: {error['detail']}" if error else "No credentials found")
+    if attrs.get("profile"):
+        parts.append(f"profile {attrs['profile']} ({attrs.get('profile_chosen_by') or '?'})")
+    region = f"region {attrs.get('region') or '(none)'}"
+    if attrs.get("region_source"):
+        region += f" ({attrs['region_source']})"
+    parts.append(region)
+    if winner is not None:
+        expires = winner.get("expires")
+        if not is_blank(expires):
+            parts.append("expires " + format_expiry(expires.to_pydatetime()))
+        elif winner.get("temporary"):
+            parts.append("temporary, expiry unknown")
+    text = shorten_home(" · ".join(str(p) for p in parts))
+    return (f"{context}: {text}" if context else text), level
+
+
+def _split_folded(records: list[dict[str, Any]]) -> tuple[list, list]:
+    shown = [r for r in records if r.get("status") not in FOLDED]
+    folded = [r for r in records if r.get("status") in FOLDED]
+    return shown, folded
+
+
+def _folded_line(folded: list[dict[str, Any]]) -> str:
+    """``11 not configured: env, sso, …; 2 not reached: …``."""
+    groups = []
+    for status in FOLDED:
+        names = [plain(r.get("method")) for r in folded if r.get("status") == status]
+        if names:
+            groups.append(f"{len(names)} {status}: {', '.join(names)}")
+    return "; ".join(groups)
+
+
+def _chain_rows(records: list[dict[str, Any]]) -> str:
+    rows = []
+    for record in records:
+        location = plain(record.get("location"))
+        detail = _cell(record.get("detail"))
+        if location:
+            detail += (
+                f"<div class='aws-location' style='color:{MUTED};font-weight:normal'>"
+                f"{html.escape(location)}</div>"
+            )
+        key = plain(record.get("access_key"))
+        status = html.escape(plain(record.get("status")))
+        if key:
+            status += f"<div style='font-weight:normal'>{html.escape(key)}</div>"
+        style = status_style(record) or f"background:transparent;color:{TEXT}"
+        method = _cell(record.get("method"))
+        rows.append(
+            f"<tr class='aws-row aws-{html.escape(str(record.get('status'))).replace(' ', '-')}'"
+            f" style='{style}'>"
+            f"<td style='{_CELL}'>{_cell(record.get('order'))}</td>"
+            f"<td style='{_CELL}'>{_cell(record.get('provider'))}"
+            f"<div style='color:{MUTED};font-weight:normal'>{method}</div></td>"
+            f"<td style='{_CELL};white-space:nowrap'>{status}</td>"
+            f"<td class='aws-detail' style='{_CELL};{_WRAP}'>{detail}</td></tr>"
+        )
+    return "".join(rows)
+
+
+def chain_html(frame: Any) -> str:
+    """The chain for Jupyter: the verdict line, the rows that matter, and the
+    not-configured ones folded into a ``<details>``."""
+    verdict, level = chain_verdict(frame)
+    icon, color = ("✔", "var(--jp-success-color1, #388e3c)")
+    if level != "ok":
+        icon, color = ("✖", "var(--jp-error-color1, #d32f2f)")
+    shown, folded = _split_folded(frame.to_dict("records"))
+    head = _header(("#", "source", "status", "detail"))
+    table = (
+        f"<table class='aws-chain-table' style='{_TABLE};width:100%;max-width:900px'>"
+        f"<thead><tr style='background:transparent'>{head}</tr></thead>"
+        f"<tbody>{_chain_rows(shown)}</tbody></table>"
+    )
+    details = ""
+    if folded:
+        details = (
+            f"<details class='aws-folded' style='color:{MUTED};margin:2px 0'>"
+            f"<summary style='cursor:pointer'>{html.escape(_folded_line(folded))}</summary>"
+            f"<table style='{_TABLE};width:100%;max-width:900px'>"
+            f"<tbody>{_chain_rows(folded)}</tbody></table></details>"
+        )
+    return (
+        f"<div class='aws-cred-magic aws-chain' style='{FONT};color:{TEXT};max-width:100%'>"
+        f"<div class='aws-verdict aws-verdict-{level}' style='padding:2px 0 4px;{_WRAP}'>"
+        f"<span style='color:{color}'>{icon}</span> {html.escape(verdict)}</div>"
+        f"{table}{details}</div>"
+    )
+
+
+def chain_text(frame: Any, width: int | None = None) -> str:
+    """The chain for a terminal: the verdict, the rows that matter, one line for the rest."""
+    width = width or terminal_width()
+    verdict, level = chain_verdict(frame)
+    shown, folded = _split_folded(frame.to_dict("records"))
+    columns = ["order", "method", "status", "access_key", "detail"]
+    if not any(not is_blank(r.get("access_key")) for r in shown if r.get("status") != "winner"):
+        columns.remove("access_key")
+    parts = [wrap(("✔ " if level == "ok" else "✖ ") + verdict, width)]
+    if shown:
+        parts.append(
+            text_table(shown, columns, width=width, flex=("detail",), headers={"order": "#"})
+        )
+    if folded:
+        parts.append(wrap(_folded_line(folded), width))
+    return "\n".join(parts)

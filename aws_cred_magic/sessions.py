@@ -69,6 +69,7 @@ class SessionRecord:
     # source's lineage when it was built ("s_a ← profile default").
     source_var: str | None = None
     parent: str | None = None
+    expires: dt.datetime | None = None  # told with pasted keys (AWS_CREDENTIAL_EXPIRATION)
 
     @property
     def lineage(self) -> str:
@@ -83,7 +84,10 @@ class SessionRecord:
 
     @property
     def facts(self) -> dict[str, Any]:
-        return credential_facts(self.session.get_credentials())
+        facts = credential_facts(self.session.get_credentials())
+        if facts["expires"] is None and self.expires is not None:
+            facts.update(expires=self.expires, temporary=True)
+        return facts
 
     @property
     def region(self) -> str | None:
@@ -95,12 +99,18 @@ class SessionRecord:
         key = facts["access_key"] or "(key fetched on first use)"
         region = self.region or "(none)"
         text = f"{self.name} = {self.origin}: {facts['method']} {key}, region {region}"
-        if facts["expires"] is not None:
-            text += f", expires {format_expiry(facts['expires'])}"
+        if facts["expires"] is not None or facts["temporary"]:
+            text += f", {_expiry_phrase(facts)}"
         return text
 
     def __repr__(self) -> str:
         return f"<SessionRecord {self.summary()}>"
+
+
+def _expiry_phrase(facts: dict[str, Any]) -> str:
+    if facts["expires"] is None:
+        return format_expiry(None, temporary=facts["temporary"])
+    return f"expires {format_expiry(facts['expires'])}"
 
 
 @dataclass
@@ -258,7 +268,7 @@ class CredentialState:
     ) -> SessionRecord:
         self._refuse_switch_inside_cell()
         session = self.build_key_session(keys, region=region)
-        record = SessionRecord(var or self.session_var, session, origin, None)
+        record = SessionRecord(var or self.session_var, session, origin, None, expires=keys.expires)
         self.activate(record)
         return record
 
@@ -351,7 +361,12 @@ class CredentialState:
             if record is not None:
                 self._refuse_mfa_prompt_off_main_thread(record)
         session, origin = self.session_for(var, profile)
-        return whoami(session, timeout=self.timeout, source=origin)
+        identity = whoami(session, timeout=self.timeout, source=origin)
+        record = self.records.get(var or self.session_var) if profile is None else None
+        if record is not None and record.session is session and record.expires is not None:
+            identity.expires = identity.expires or record.expires
+            identity.temporary = True
+        return identity
 
     @staticmethod
     def _refuse_mfa_prompt_off_main_thread(record: SessionRecord) -> None:
@@ -415,6 +430,7 @@ class CredentialState:
                     "region": record.region,
                     "expires": facts["expires"],
                     "current": name == self.session_var,
+                    "temporary": facts["temporary"],
                 }
             )
         columns = [
@@ -426,6 +442,7 @@ class CredentialState:
             "region",
             "expires",
             "current",
+            "temporary",
         ]
         frame = pd.DataFrame(rows, columns=columns)
         frame["expires"] = pd.to_datetime(frame["expires"], utc=True)

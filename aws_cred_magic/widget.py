@@ -204,7 +204,11 @@ def status_for(identity: Identity, now: dt.datetime | None = None) -> Status:
     text = (
         f"{identity.arn} · account {identity.account} · {identity.method} "
         f"{identity.access_key} · region {identity.region or '(none)'} · "
-        f"expires {format_expiry(identity.expires, now)}"
+        + (
+            "temporary, expiry unknown"
+            if identity.expires is None and identity.temporary
+            else f"expires {format_expiry(identity.expires, now)}"
+        )
     )
     level = "ok"
     if identity.expires is not None:

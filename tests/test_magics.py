@@ -356,8 +356,13 @@ def test_whoami_all_is_one_row_per_profile(ip, sts):
     summary = "GetCallerIdentity for every profile: 3 ok, 1 failed"
     assert frame.attrs["summary"] == summary
     html = frame._repr_html_()
-    assert html.count("background:#fbdada") == 1 and summary in html
-    assert repr(frame).splitlines()[0] == summary
+    assert html.count("var(--jp-rendermime-error-background") == 1 and summary in html
+    # The failed row shows its error across the row, not in an off-screen column.
+    assert html.count("class='aws-row-error' colspan='6'") == 1
+    text = repr(frame)
+    assert text.splitlines()[0] == summary and "NaN" not in text and "NaT" not in text
+    failed = next(line for line in text.splitlines() if line.startswith("empty"))
+    assert "No credentials found" in failed
     data = formats(ip, frame)
     assert data["text/html"] == html and data["text/plain"] == repr(frame)
     assert summary in captured.stdout
@@ -534,15 +539,19 @@ def test_chain_returns_a_styled_frame(ip):
     summary = frame.attrs["summary"]
     assert summary.startswith(f"shared-credentials-file wins with key {masked(CANARY_KEY_ID)}")
     html = frame._repr_html_()
-    assert html.startswith("<table class='aws-cred-magic'")
-    assert "background:#d9f2d9;font-weight:600" in html  # the winner row
-    assert repr(frame).splitlines()[0] == summary
+    assert html.startswith("<div class='aws-cred-magic aws-chain'")
+    assert "class='aws-row aws-winner' style='background:rgba(76,175,80,.2)" in html
+    verdict = (
+        f"Shared credentials file (shared-credentials-file) wins with key {masked(CANARY_KEY_ID)}"
+    )
+    assert verdict in html
+    assert repr(frame).replace("\n  ", " ").startswith("✔ " + verdict)
 
     result, captured = ok(ip, "%aws_chain")
     data = formats(ip, result.result)
     assert data["text/html"] == result.result._repr_html_()
-    assert data["text/plain"].splitlines()[0] == summary
-    assert summary in captured.stdout
+    assert data["text/plain"] == repr(result.result)
+    assert verdict in captured.stdout.replace("\n  ", " ")
 
 
 def test_chain_follows_the_current_session_and_profile_option(ip):
@@ -591,7 +600,8 @@ def test_profiles_table(ip, profiles):
     assert frame.attrs["summary"] == (
         f"4 profiles in {profiles.config} and {profiles.credentials}; default: default"
     )
-    assert frame._repr_html_().count("background:#d9f2d9;font-weight:600") == 1
+    assert frame._repr_html_().count("background:rgba(76,175,80,.2)") == 1
+    assert "NaN" not in repr(frame) and "NaN" not in frame._repr_html_()
     profiles.setenv("AWS_PROFILE", "dev")
     frame = ok(ip, "%aws_profiles")[0].result
     assert list(frame["current"]) == [False, False, True, False]
@@ -681,7 +691,9 @@ def test_keys_temporary_asks_for_the_token_and_keeps_the_region(ip, prompts):
     assert prompts.asked[-1] == "AWS session token: "
     assert frozen(ip.user_ns["session"]) == (TEMP_KEY_ID, CANARY_SECRET, CANARY_TOKEN)
     assert ip.user_ns["session"].region_name == "us-east-2"
-    assert captured.stdout.endswith(f"explicit {masked(TEMP_KEY_ID)}, region us-east-2\n")
+    assert captured.stdout.endswith(
+        f"explicit {masked(TEMP_KEY_ID)}, region us-east-2, temporary, expiry unknown\n"
+    )
 
 
 BASH = (
@@ -712,7 +724,8 @@ def test_keys_accepts_a_pasted_block_at_the_first_prompt(ip, prompts, text):
     assert frozen(session) == (TEMP_KEY_ID, CANARY_SECRET, CANARY_TOKEN)
     assert session.region_name == "ap-south-1"
     assert captured.stdout == (
-        f"portal = keys entered with %aws_keys: explicit {masked(TEMP_KEY_ID)}, region ap-south-1\n"
+        f"portal = keys entered with %aws_keys: explicit {masked(TEMP_KEY_ID)}, region ap-south-1"
+        ", temporary, expiry unknown\n"
     )
     assert "session" not in ip.user_ns and boto3.DEFAULT_SESSION is None
 
@@ -806,7 +819,14 @@ def test_cell_with_an_unknown_profile_does_not_run(ip):
 
 def test_sessions_table_and_drop(ip):
     frame = ok(ip, "%aws_sessions")[0].result
-    assert len(frame) == 0 and frame.attrs["summary"] == "0 named sessions; current: session"
+    assert len(frame) == 0
+    assert frame.attrs["summary"] == (
+        "0 named sessions; none is current: boto3's default chain is in use"
+    )
+    assert repr(frame).splitlines()[-1] == (
+        "No named sessions yet: create one with %aws_use or %aws_keys."
+    )
+    assert "Empty" not in repr(frame) and "Empty" not in frame._repr_html_()
     ok(ip, "%aws_use dev")
     ok(ip, "%aws_use default --var b")
     result, captured = ok(ip, "%aws_sessions")

@@ -77,7 +77,8 @@ def test_terminal_ipython_shows_text_and_reads_pasted_lines_hidden(aws, sts):
     # %aws_use: one line; %aws_whoami: a text card from the local STS; the chain as text.
     assert "session = profile dev: shared-credentials-file ****************0002" in output
     assert "arn:aws:sts::123456789012:user/moto" in output and "Access key  ****" in output
-    assert "shared-credentials-file wins with key ****************0002" in output
+    flat = output.replace("\n  ", " ")  # the verdict line wraps at the terminal's width
+    assert "(shared-credentials-file) wins with key ****************0002" in flat
     assert "<table" not in output and "<div" not in output
     # A bad profile: one line, no traceback.
     assert "UsageError: ProfileNotFound: The config profile (nope) could not be found" in output

@@ -526,11 +526,11 @@ def test_chain_toggle_shows_resolution_table(ip):
     panel._show_chain.value = True
     chain = panel._chain.value
     assert "<table" in chain and "winner" in chain
-    assert "shared-credentials-file wins with key " + "*" * 16 + DEV_KEY[-4:] in chain
+    assert "(shared-credentials-file) wins with key " + "*" * 16 + DEV_KEY[-4:] in chain
     # Applying while the chain is shown refreshes it.
     select_profile(panel, "analyst-role")
     apply(panel)
-    assert "assume-role wins" in panel._chain.value
+    assert "(assume-role) wins" in panel._chain.value
     panel._show_chain.value = False
     assert panel._chain.value == ""
     assert DEV_SECRET not in chain
