@@ -89,7 +89,9 @@ class ConfigFiles:
             places.append(f"{self.config_path} [{header}]")
         return "; ".join(places)
 
-    def sso_session(self, name: str) -> dict[str, Any]:
+    def sso_session(self, name: Any) -> dict[str, Any]:
+        if not isinstance(name, str):  # an indented block where a name belongs
+            return {}
         return self.merged.get("sso_sessions", {}).get(name, {})
 
 

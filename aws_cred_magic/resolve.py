@@ -14,6 +14,7 @@ first one that claims is the winner; only IMDS can be unknown without the networ
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import json
 import os
@@ -43,7 +44,8 @@ class _Outcome:
 
     credentials: Any = None
     error: BaseException | None = None
-    unknown: str = ""  # why the outcome cannot be known (IMDS without probe, timeout)
+    unknown: str = ""  # why the outcome cannot be known (IMDS without probe)
+    unverified: str = ""  # a probe that did not finish: this is the dry run's verdict
 
     @property
     def claims(self) -> bool:
@@ -66,8 +68,12 @@ def _dry_provider_classes() -> dict[type, type]:
 
     class DryProcessProvider(bc.ProcessProvider):
         def _retrieve_credentials_using(self, credential_process):
-            if not compat_shell_split(credential_process):
+            argv = compat_shell_split(credential_process)
+            if not argv:
                 raise IndexError("list index out of range")  # what Popen([]) raises in botocore
+            problem = exec_error(argv[0])
+            if problem is not None:  # what Popen raises, found without running anything
+                raise problem
             command = scrub(credential_process)  # an argument may be a secret
             raise _Claimed(NotLoaded(self.METHOD, f"runs {command}; not run"))
 
@@ -90,6 +96,18 @@ def _dry_provider_classes() -> dict[type, type]:
             self._fetcher._validate_allowed_url(full_uri)
             return NotLoaded(self.METHOD, f"would GET {full_uri}; not contacted")
 
+    from botocore.utils import ContainerMetadataFetcher
+
+    class FirstAnswerContainerFetcher(ContainerMetadataFetcher):
+        """botocore's container fetcher, stopping at the first answer: botocore tries 3
+        times, 1 s apart, and raises the last failure; an error status, a refused
+        connection or a bad payload are the same each time, so the first one decides."""
+
+        RETRY_ATTEMPTS = 1
+
+        def __init__(self) -> None:
+            super().__init__(sleep=lambda seconds: None)
+
     class DryInstanceMetadataProvider(bc.InstanceMetadataProvider):
         def load(self):
             if self._role_fetcher._disabled:
@@ -104,6 +122,7 @@ def _dry_provider_classes() -> dict[type, type]:
 
     return {
         "NotLoaded": NotLoaded,
+        "FirstAnswerContainerFetcher": FirstAnswerContainerFetcher,
         bc.ProcessProvider: DryProcessProvider,
         bc.ContainerProvider: DryContainerProvider,
         bc.InstanceMetadataProvider: DryInstanceMetadataProvider,
@@ -162,6 +181,10 @@ def _inspectable(provider: Any, session: Any, probe: bool, dry: dict) -> Any:
             credential_sourcer=sourcer,
             profile_provider_builder=builder,
         )
+    if probe and type(provider) is bc.ContainerProvider:
+        return bc.ContainerProvider(
+            environ=provider._environ, fetcher=dry["FirstAnswerContainerFetcher"]()
+        )
     if probe:
         return provider
     if type(provider) is bc.ProcessProvider:
@@ -206,10 +229,78 @@ def _load(provider: Any) -> _Outcome:
         return _Outcome(error=exc)
 
 
-def _load_all(providers: list[Any], probe: bool, timeout: float) -> list[_Outcome]:
-    """Load every provider; with ``probe`` the side-effecting ones run concurrently and the
-    whole wait is bounded by ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
+def exec_error(program: str) -> OSError | None:
+    """The error ``subprocess.Popen([program, ...])`` raises before running anything (a
+    command that is missing, not executable, or a script whose interpreter is missing),
+    found the way the exec call finds it (``PATH`` unless the name has a ``/``); ``None``
+    when it would start. Nothing is run."""
+    if os.sep in program:
+        candidates = [program]
+    else:
+        candidates = [os.path.join(d or ".", program) for d in os.get_exec_path()]
+    saved, last = 0, errno.ENOENT
+    for path in candidates:
+        code = _exec_errno(path)
+        if code == 0:
+            return None
+        if code not in (errno.ENOENT, errno.ENOTDIR) and not saved:
+            saved = code  # as the exec loop does: the first telling error wins
+        last = code
+    code = saved or last
+    return OSError(code, os.strerror(code), program)  # FileNotFoundError, PermissionError…
+
+
+def _exec_errno(path: str, interpreter: bool = False) -> int:
+    import stat
+
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        return exc.errno or errno.ENOENT
+    if stat.S_ISDIR(info.st_mode) or not os.access(path, os.X_OK):
+        return errno.EACCES
+    if interpreter:
+        return 0
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(256)
+    except OSError:
+        return 0  # executable but unreadable: the kernel may still run it
+    if head.startswith(b"#!"):
+        words = head[2:].split(b"\n", 1)[0].split()
+        if words:
+            return _exec_errno(os.fsdecode(words[0]), interpreter=True)
+    return 0
+
+
+def probe_bound(provider: Any, timeout: float) -> float:
+    """How long to wait for ``provider`` when probing: ``timeout``, or longer for IMDS (and
+    a role sourced from it) when the user's own ``metadata_service_timeout`` /
+    ``metadata_service_num_attempts`` make botocore wait longer than its defaults: a slow
+    instance that botocore waits for must not come out unknown here."""
+    from botocore import credentials as bc
+
+    fetcher = getattr(provider, "_role_fetcher", None)
+    if fetcher is None and isinstance(provider, bc.AssumeRoleProvider):
+        sourcer = getattr(provider, "_credential_sourcer", None)
+        for source in getattr(sourcer, "_providers", []):
+            fetcher = getattr(source, "_role_fetcher", None) or fetcher
+    try:
+        per_request = float(getattr(fetcher, "_timeout", 1) or 1)
+        attempts = int(getattr(fetcher, "_num_attempts", 1) or 1)
+    except (TypeError, ValueError):
+        return timeout
+    if per_request * attempts <= 1:  # botocore's defaults: 1 s, 1 attempt
+        return timeout
+    # A token PUT and two GETs, each waiting up to the timeout, each tried ``attempts`` times.
+    return max(timeout, 3 * per_request * attempts)
+
+
+def _load_all(providers: list[Any], probe: bool, timeout: float) -> list[_Outcome | None]:
+    """Load every provider; with ``probe`` the side-effecting ones run concurrently, each
+    waited for at most its ``probe_bound`` (all at once, not one after another). ``None``
+    marks a probe that did not finish in time."""
+    start = time.monotonic()
     outcomes: list[_Outcome | None] = [None] * len(providers)
     threads = []
     for index, provider in enumerate(providers):
@@ -220,15 +311,12 @@ def _load_all(providers: list[Any], probe: bool, timeout: float) -> list[_Outcom
 
             thread = threading.Thread(target=run, daemon=True, name=f"probe-{provider.METHOD}")
             thread.start()
-            threads.append(thread)
+            threads.append((thread, probe_bound(provider, timeout)))
         else:
             outcomes[index] = _load(provider)
-    for thread in threads:
-        thread.join(max(0.0, deadline - time.monotonic()))
-    return [
-        outcome or _Outcome(unknown=f"no answer within {timeout:g} s; not waited for")
-        for outcome in outcomes
-    ]
+    for thread, bound in threads:
+        thread.join(max(0.0, start + bound - time.monotonic()))
+    return outcomes
 
 
 # ---------------------------------------------------------------------------------------
@@ -373,14 +461,20 @@ class _Describer:
     def sso_detail(self) -> str:
         settings = dict(self.settings)
         session_name = settings.get("sso_session")
+        if not isinstance(session_name, str):  # an indented block: botocore raises on it
+            session_name = None
         if session_name:
             settings.update(self.files.sso_session(session_name))
         via = f"sso-session {session_name}" if session_name else settings.get("sso_start_url")
+        if not isinstance(via, str):
+            via = "an indented block where a name or URL belongs"
         text = (
             f"SSO account {settings.get('sso_account_id')} role {settings.get('sso_role_name')}"
             f" via {via}"
         )
         cache_key = session_name or settings.get("sso_start_url") or ""
+        if not isinstance(cache_key, str):
+            return text
         token = _read_sso_token(cache_key)
         if token is None:
             return text + "; no cached SSO login: run `aws sso login` (first use will fail)"
@@ -527,36 +621,56 @@ def _resolve_session(
     )
     try:
         files = load_config_files(session)
-        chain = list(session.get_component("credential_provider").providers)
     except Exception as exc:
         resolution.rows.append(
             ProviderRow(method="session", status="error", detail=describe_error(exc, secrets))
         )
         return resolution
+    explicit_row = _explicit_row(session) if explicit_keys else None
+    try:
+        chain = list(session.get_component("credential_provider").providers)
+    except Exception as exc:  # a config value botocore cannot build its chain with
+        if explicit_row is None:
+            resolution.rows.append(
+                ProviderRow(method="session", status="error", detail=describe_error(exc, secrets))
+            )
+        else:  # botocore uses the keys passed in and never builds the chain
+            resolution.rows += [
+                explicit_row,
+                ProviderRow(
+                    method="session",
+                    status="not reached",
+                    detail="botocore does not build its chain when keys are passed in code"
+                    f" (building it would fail: {describe_error(exc, secrets)})",
+                ),
+            ]
+        return resolution
 
     dry = _dry_provider_classes()
     describer = _Describer(session, files, choice.name, choice.explicit)
     inspected = [_inspectable(p, session, probe, dry) for p in chain]
-    outcomes = _load_all(inspected, probe, timeout)
-    if not probe:
-        _mark_roles_sourced_from_imds(inspected, outcomes, dry["NotLoaded"])
+    outcomes: list[_Outcome] = []
+    judged_dry: list[bool] = []  # judged from configuration (no probe, or the probe was late)
+    for index, outcome in enumerate(_load_all(inspected, probe, timeout)):
+        if outcome is None:  # the probe did not finish in time: the dry run's verdict stands
+            inspected[index] = _inspectable(chain[index], session, False, dry)
+            outcome = _load(inspected[index])
+            verb = "did not finish" if chain[index].METHOD == "custom-process" else "no answer"
+            bound = probe_bound(chain[index], timeout)
+            outcome.unverified = f"{verb} within {bound:g} s, so not verified"
+        outcomes.append(outcome)
+        judged_dry.append(not probe or bool(outcome.unverified))
+    _mark_roles_sourced_from_imds(inspected, outcomes, dry["NotLoaded"])
 
     rows: list[ProviderRow] = []
     winner_row: ProviderRow | None = None
     stopped_by_error = False
-    # A probed source that did not answer in time would have claimed or raised in botocore
-    # (only IMDS can fall through, and it is last): nothing after it is reached.
+    # A source whose outcome only IMDS can tell would have claimed or raised in botocore:
+    # nothing after it is reached.
     waiting_on: ProviderRow | None = None
 
-    if explicit_keys:
-        credentials = session.get_credentials()
-        winner_row = ProviderRow(
-            method="explicit",
-            status="winner",
-            access_key=_access_key_of(credentials),
-            location="boto3.Session(aws_access_key_id=…, aws_secret_access_key=…)",
-            detail="keys passed to the session in code; the chain below is not consulted",
-        )
+    if explicit_row is not None:
+        winner_row = explicit_row
         rows.append(winner_row)
 
     if choice.explicit and not any(isinstance(p, EnvProvider) for p in chain):
@@ -565,22 +679,28 @@ def _resolve_session(
             ProviderRow(
                 method="env",
                 status="removed",
-                location=describer.location(EnvProvider()),
+                location=_safely(describer.location, EnvProvider()),
                 detail="removed: an explicit profile disables environment credentials"
                 + ("; AWS_ACCESS_KEY_ID is set but ignored" if env_set else ""),
             )
         )
 
-    for provider, outcome in zip(inspected, outcomes, strict=True):
-        row = ProviderRow(method=provider.METHOD, location=describer.location(provider))
+    for provider, outcome, dry_run in zip(inspected, outcomes, judged_dry, strict=True):
+        row = ProviderRow(method=provider.METHOD, location=_safely(describer.location, provider))
         if outcome.credentials is not None:
             facts = credential_facts(outcome.credentials)
             row.access_key, row.expires = facts["access_key"], facts["expires"]
-        found = describer.configured_detail(provider, outcome.credentials, dry["NotLoaded"])
+        found = _safely(
+            describer.configured_detail,
+            provider,
+            outcome.credentials,
+            dry["NotLoaded"],
+            default="configured",
+        )
         if outcome.unknown:
             stopped = winner_row or stopped_by_error or waiting_on
             row.status = "not reached" if stopped else "unknown"
-            row.detail = outcome.unknown
+            row.detail = outcome.unknown + (f"; {outcome.unverified}" if outcome.unverified else "")
             waiting_on = waiting_on or (None if stopped else row)
         elif stopped_by_error:
             row.status = "not reached"
@@ -596,7 +716,7 @@ def _resolve_session(
             if outcome.claims:
                 row.detail += " (this source is configured too)"
         elif winner_row is not None:
-            if outcome.claims and provider.METHOD == "iam-role" and not probe:
+            if outcome.claims and provider.METHOD == "iam-role" and dry_run:
                 row.status = "not reached"
                 row.detail = "not contacted: botocore stops at the winner"
             elif outcome.claims:
@@ -609,24 +729,80 @@ def _resolve_session(
             row.detail = describe_error(outcome.error, secrets)
             stopped_by_error = True
         elif outcome.credentials is not None:
-            if provider.METHOD == "iam-role" and not probe:
+            if provider.METHOD == "iam-role" and dry_run:
                 row.status = "unknown"
                 row.detail = (
                     "EC2 instance metadata would be queried here; not contacted "
                     "(use probe=True, or set AWS_EC2_METADATA_DISABLED=true off EC2)"
                 )
+                if outcome.unverified:
+                    row.detail = f"EC2 instance metadata: {outcome.unverified}"
             else:
                 row.status = "winner"
                 row.detail = found
                 winner_row = row
         else:
             row.detail = _not_configured_detail(provider)
+        if outcome.unverified and row.status in ("winner", "shadowed"):
+            row.detail += f"; {outcome.unverified}"
         expired = row.expires is not None and row.expires < dt.datetime.now(dt.timezone.utc)
         if row.status == "winner" and expired:
             row.detail += "; expired: botocore raises when these keys are used"
+        flaw = key_flaw(outcome.credentials)
+        if flaw and row.status in ("winner", "shadowed"):
+            row.detail += f"; {flaw}"
         rows.append(row)
     resolution.rows = rows
     return resolution
+
+
+def _explicit_row(session: Any) -> ProviderRow:
+    credentials = session.get_credentials()  # the keys passed in: botocore builds no chain
+    detail = "keys passed to the session in code; the chain below is not consulted"
+    flaw = key_flaw(credentials)
+    return ProviderRow(
+        method="explicit",
+        status="winner",
+        access_key=_access_key_of(credentials),
+        location="boto3.Session(aws_access_key_id=…, aws_secret_access_key=…)",
+        detail=detail + (f"; {flaw}" if flaw else ""),
+    )
+
+
+def _safely(function: Any, *args: Any, default: str = "") -> str:
+    """A describing step that cannot break the table: odd values (an indented block where
+    a name belongs) give ``default`` instead of an exception."""
+    try:
+        return function(*args)
+    except Exception:  # describing is best effort; botocore's own verdict is in the row
+        return default
+
+
+def key_flaw(credentials: Any) -> str:
+    """What is wrong with the shape of an access key id that botocore will sign with as it
+    is: whitespace around it, or characters nobody sees. ``""`` if nothing (or no key)."""
+    import unicodedata
+
+    if credentials is None:
+        return ""
+    key = getattr(credentials, "_access_key", None)
+    if key is None and not hasattr(credentials, "_refresh_using"):
+        key = getattr(credentials, "access_key", None)
+    if not isinstance(key, str) or not key:
+        return ""
+    problems = []
+    if key != key.strip():
+        problems.append("whitespace or a line break around it")
+    hidden = {f"U+{ord(ch):04X}" for ch in key.strip() if ch.isspace() or not ch.isprintable()}
+    hidden |= {f"U+{ord(ch):04X}" for ch in key if unicodedata.category(ch) in ("Cf", "Co")}
+    if hidden:
+        problems.append("invisible characters " + ", ".join(sorted(hidden)))
+    if not problems:
+        return ""
+    return (
+        "the access key id has " + " and ".join(problems) + ", which botocore keeps: AWS will"
+        " reject every request signed with it (fix the value where it is set)"
+    )
 
 
 def _mark_roles_sourced_from_imds(inspected: list, outcomes: list[_Outcome], not_loaded) -> None:

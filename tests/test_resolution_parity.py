@@ -1068,6 +1068,133 @@ def _(w):
     return {"profile": "dev", "aws_access_key_id": KEY_A, "aws_secret_access_key": SECRET}
 
 
+# ---- fidelity: values botocore cannot use, found without running anything
+
+
+@case("sso-session-holding-an-indented-block")
+def _(w):
+    w.aws.write_config(
+        "[default]\nsso_session =\n  a = b\nsso_account_id = 111122223333\nsso_role_name = r\n"
+    )
+    return {}
+
+
+@case("sso-start-url-holding-an-indented-block")
+def _(w):
+    w.aws.write_config(
+        "[default]\nsso_start_url =\n  a = b\nsso_region = us-east-1\n"
+        "sso_account_id = 111122223333\nsso_role_name = r\n"
+    )
+    return {}
+
+
+@case("sso-session-block-in-a-role-source")
+def _(w):
+    w.aws.write_config(
+        f"[default]\nrole_arn = {ROLE}\nsource_profile = base\n"
+        "[profile base]\nsso_session =\n  a = b\nsso_account_id = 1\nsso_role_name = r\n"
+    )
+    return {"region": "us-east-1"}
+
+
+EXPLICIT = {"aws_access_key_id": KEY_A, "aws_secret_access_key": SECRET}
+
+
+@case("explicit-keys-with-fractional-metadata-timeout")
+def _(w):
+    w.aws.write_config("[default]\nmetadata_service_timeout = 0.5\n")
+    return dict(EXPLICIT)
+
+
+@case("explicit-keys-with-bad-imds-endpoint-mode")
+def _(w):
+    w.aws.write_config("[default]\nec2_metadata_service_endpoint_mode = ipv5\n")
+    return dict(EXPLICIT)
+
+
+@case("explicit-keys-with-fractional-metadata-timeout-in-env")
+def _(w):
+    w.aws.setenv("AWS_METADATA_SERVICE_TIMEOUT", "0.5")
+    w.aws.setenv("AWS_METADATA_SERVICE_NUM_ATTEMPTS", "two")
+    return dict(EXPLICIT)
+
+
+@case("process-command-missing", probe=True)
+def _(w):
+    w.aws.write_config(f"[default]\ncredential_process = {w.aws.home}/bin/nope --json\n")
+    return {}
+
+
+@case("process-not-on-path", probe=True)
+def _(w):
+    w.aws.setenv("PATH", str(w.aws.home / "bin"))
+    w.aws.write_config("[default]\ncredential_process = aws-vault-not-installed exec x\n")
+    return {}
+
+
+@case("process-not-executable", probe=True)
+def _(w):
+    path = w.aws.file("bin/tool", "#!/bin/sh\necho {}\n", mode=0o644)
+    w.aws.write_config(f"[default]\ncredential_process = {path}\n")
+    return {}
+
+
+@case("process-is-a-directory", probe=True)
+def _(w):
+    w.aws.file("bin/dir/x", "")
+    w.aws.write_config(f"[default]\ncredential_process = {w.aws.home}/bin/dir\n")
+    return {}
+
+
+@case("process-interpreter-missing", probe=True)
+def _(w):
+    path = w.aws.file("bin/tool", "#!/nonexistent/python3\nprint(1)\n", mode=0o755)
+    w.aws.write_config(f"[default]\ncredential_process = {path}\n")
+    return {}
+
+
+@case("process-on-path-not-executable-then-missing", probe=True)
+def _(w):
+    w.aws.file("bin/a/granted", "#!/bin/sh\n", mode=0o644)
+    w.aws.setenv("PATH", f"{w.aws.home}/bin/a:{w.aws.home}/bin/b")
+    w.aws.write_config("[default]\ncredential_process = granted credential-process\n")
+    return {}
+
+
+@case("process-on-path-found", probe=True)
+def _(w):
+    w.aws.file(
+        "bin/a/good-tool",
+        f"#!{sys.executable}\nimport json\nprint(json.dumps({{'Version': 1, "
+        f"'AccessKeyId': '{KEY_P}', 'SecretAccessKey': '{SECRET}'}}))\n",
+        mode=0o755,
+    )
+    w.aws.setenv("PATH", f"{w.aws.home}/bin/a")
+    w.aws.write_config("[default]\ncredential_process = good-tool\n")
+    return {}
+
+
+@case("role-sourced-from-missing-process", probe=True)
+def _(w):
+    w.aws.write_config(
+        f"[default]\nrole_arn = {ROLE}\nsource_profile = base\n"
+        f"[profile base]\ncredential_process = {w.aws.home}/bin/gone\n"
+    )
+    return {"region": "us-east-1"}
+
+
+EXEC_CASES = [
+    "process-command-missing",
+    "process-not-on-path",
+    "process-not-executable",
+    "process-is-a-directory",
+    "process-interpreter-missing",
+    "process-on-path-not-executable-then-missing",
+    "process-on-path-found",
+    "role-sourced-from-missing-process",
+]
+
+
 # --------------------------------------------------------------------------- the test
 
 
@@ -1334,6 +1461,100 @@ def test_dry_run_names_the_same_source(world, case_id):
         assert (got.kind, got.error) == ("error", expected.error) or (
             got.kind == "winner" and got.method == expected.provider
         ), context
+
+
+@pytest.mark.parametrize("case_id", EXEC_CASES)
+def test_dry_run_knows_what_popen_will_raise(world, case_id):
+    """Without running anything, the dry run finds what botocore's Popen raises for the
+    command (missing, not executable, not on PATH, a missing interpreter), and names the
+    same winner when the command would start."""
+    kwargs = CASES[case_id].setup(world)
+    expected, _session = botocore_answer(kwargs)
+    df = aws_cred_magic.resolution_table(**kwargs)
+    got = table_answer(df)
+    context = f"\n{df[['method', 'status', 'access_key', 'detail']].to_string()}"
+    assert got.kind == expected.kind, f"botocore: {expected}{context}"
+    if expected.kind == "error":
+        assert (got.error, got.provider) == (expected.error, expected.provider), context
+        assert got.error in ("FileNotFoundError", "PermissionError"), context
+    else:
+        assert got.method == expected.method and got.key == "", context
+
+
+def test_chain_botocore_cannot_build_is_one_session_error(aws):
+    """No keys passed: botocore raises while building its chain; the table says so in one
+    row, with botocore's error, and names no winner."""
+    aws.write_config("[default]\nmetadata_service_timeout = 0.5\n")
+    aws.write_credentials(creds_section("default", KEY_B))
+    expected, _session = botocore_answer({})
+    df = aws_cred_magic.resolution_table()
+    assert expected.kind == "error" and not df["winner"].any()
+    assert list(df["method"]) == ["session"]
+    assert df.iloc[0]["detail"].startswith(f"{expected.error}: ")
+
+
+def test_explicit_keys_win_when_the_chain_cannot_be_built(aws):
+    aws.write_config("[default]\nmetadata_service_timeout = 0.5\n")
+    df = aws_cred_magic.resolution_table(**EXPLICIT)
+    expected, _session = botocore_answer(EXPLICIT)
+    assert (expected.kind, expected.method) == ("winner", "explicit")
+    assert list(df["status"]) == ["winner", "not reached"]
+    assert "would fail: ValueError" in df.iloc[1]["detail"]
+    assert df.attrs["summary"].startswith("explicit wins")
+
+
+@pytest.mark.parametrize(
+    "where, key",
+    [
+        ("env", KEY_A + "\n"),
+        ("env", " " + KEY_A + " "),
+        ("env", KEY_A[:8] + "\u200b" + KEY_A[8:]),
+        ("file", KEY_A + "\u200b"),
+        ("file", "\ufeff" + KEY_A),
+        ("explicit", KEY_A + "\n"),
+    ],
+)
+def test_key_id_with_hidden_characters_is_flagged(aws, where, key):
+    """botocore signs with the key id exactly as given, so AWS rejects it: the row says so
+    instead of showing a clean-looking key."""
+    kwargs = {}
+    if where == "env":
+        aws.setenv("AWS_ACCESS_KEY_ID", key)
+        aws.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
+    elif where == "file":
+        aws.write_credentials(
+            f"[default]\naws_access_key_id = {key}\naws_secret_access_key = {SECRET}\n"
+        )
+    else:
+        kwargs = {"aws_access_key_id": key, "aws_secret_access_key": SECRET}
+    expected, session = botocore_answer(kwargs)
+    assert session.get_credentials().access_key == key  # botocore keeps the value as is
+    df = aws_cred_magic.resolution_table(**kwargs)
+    winner = df[df["winner"]].iloc[0]
+    assert winner["method"] == expected.method
+    assert "the access key id has" in winner["detail"]
+    assert "AWS will reject" in winner["detail"]
+    assert KEY_A[:-4] not in winner["detail"]  # the flag never shows the key
+
+
+def test_clean_key_id_is_not_flagged(aws):
+    aws.setenv("AWS_ACCESS_KEY_ID", KEY_A)
+    aws.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
+    df = aws_cred_magic.resolution_table()
+    assert "access key id has" not in df[df["winner"]].iloc[0]["detail"]
+
+
+def test_profiles_never_raise_on_indented_blocks(aws):
+    aws.write_config(
+        "[default]\nsso_session =\n  a = b\nsso_account_id = 1\nsso_role_name = r\n"
+        "[profile p]\nsso_start_url =\n  a = b\nsso_account_id = 1\nsso_role_name = r\n"
+        "[profile q]\ncredential_process =\n  a = b\n[profile r]\nrole_arn =\n  a = b\n"
+    )
+    frame = aws_cred_magic.profiles()
+    assert sorted(frame["profile"]) == sorted(boto3.Session().available_profiles)
+    for name in frame["profile"]:
+        aws_cred_magic.resolution_table(name)  # never raises
+        aws_cred_magic.resolution_table(name, probe=True, timeout=0.5)
 
 
 # --------------------------------------------------------------------------- row wording

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import boto3
 import pandas as pd
@@ -159,14 +160,27 @@ def test_default_timeout_is_one_second(aws, hanging_server):
     assert row(df, "iam-role")["status"] == "unknown"
 
 
-def test_probe_is_bounded_against_hanging_container(aws, hanging_server):
+def test_probe_is_bounded_against_hanging_container(aws, hanging_server, monkeypatch):
+    """A container endpoint that never answers: the wait stops at the bound and the row
+    keeps the dry verdict (botocore stops at this source), marked as not verified."""
     aws.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", hanging_server.url + "/creds")
     df, elapsed = timed_table(probe=True, timeout=1.0)
     assert elapsed < 1.5
     container = row(df, "container-role")
-    assert container["status"] == "unknown" and not container["winner"]
-    assert "no answer within 1 s" in container["detail"]
-    assert not df["winner"].any()
+    assert container["status"] == "winner" and container["access_key"] == ""
+    assert "no answer within 1 s, so not verified" in container["detail"]
+    dry = row(aws_cred_magic.resolution_table(), "container-role")
+    assert dry["status"] == container["status"]  # probing never knows less
+
+    # The oracle, made fast: botocore stops at this source (it raises, it never moves on).
+    from botocore.exceptions import CredentialRetrievalError
+    from botocore.utils import ContainerMetadataFetcher
+
+    monkeypatch.setattr(ContainerMetadataFetcher, "TIMEOUT_SECONDS", 0.1)
+    monkeypatch.setattr(ContainerMetadataFetcher, "SLEEP_TIME", 0)
+    with pytest.raises(CredentialRetrievalError) as raised:
+        boto3.Session().get_credentials()
+    assert raised.value.kwargs["provider"] == "container-role"
 
 
 def test_probe_waits_once_for_hanging_container_and_imds(aws, hanging_server):
@@ -174,8 +188,9 @@ def test_probe_waits_once_for_hanging_container_and_imds(aws, hanging_server):
     imds_on(aws, hanging_server.url)
     df, elapsed = timed_table(probe=True, timeout=1.0)
     assert elapsed < 1.5  # concurrently: one timeout in all, not one per source
-    assert not df["winner"].any()
-    assert row(df, "container-role")["status"] == "unknown"
+    assert row(df, "container-role")["status"] == "winner"
+    assert "not verified" in row(df, "container-role")["detail"]
+    assert row(df, "iam-role")["status"] == "not reached"
 
 
 def test_source_after_a_hanging_container_is_not_the_winner(
@@ -187,10 +202,11 @@ def test_source_after_a_hanging_container_is_not_the_winner(
     imds_on(aws, imds_server.url)
     df, elapsed = timed_table(probe=True, timeout=1.0)
     assert elapsed < 1.5
-    assert not df["winner"].any(), df[["method", "status", "detail"]].to_string()
-    assert row(df, "container-role")["status"] == "unknown"
-    assert row(df, "iam-role")["status"] == "not reached"
-    assert "stops at container-role" in row(df, "iam-role")["detail"]
+    context = df[["method", "status", "detail"]].to_string()
+    assert row(df, "container-role")["status"] == "winner", context
+    assert "not verified" in row(df, "container-role")["detail"]
+    imds = row(df, "iam-role")
+    assert imds["status"] == "shadowed" and "container-role comes first" in imds["detail"]
 
     # The oracle, made fast: botocore's own container fetcher with short timeouts raises
     # instead of falling through to the IMDS that answers.
@@ -203,21 +219,167 @@ def test_source_after_a_hanging_container_is_not_the_winner(
         boto3.Session().get_credentials()
 
 
-def test_source_after_a_slow_process_is_not_the_winner(aws):
+def test_slow_process_keeps_the_dry_verdict(aws):
     # botocore waits for the process and uses it; the config-file keys after it never count.
     aws.write_config(
-        f"[default]\ncredential_process = {process_command(aws, 'slow', sleep=1.2)}\n"
+        f"[default]\ncredential_process = {process_command(aws, 'slow', sleep=1.3)}\n"
         f"aws_access_key_id = {KEY_C}\naws_secret_access_key = {CANARY_SECRET}\n"
     )
     df, elapsed = timed_table(probe=True, timeout=0.5)
     assert elapsed < 1.0
-    assert not df["winner"].any(), df[["method", "status", "detail"]].to_string()
-    assert row(df, "custom-process")["status"] == "unknown"
-    assert row(df, "config-file")["status"] == "not reached"
-    assert "(this source is configured too)" in row(df, "config-file")["detail"]
+    process = row(df, "custom-process")
+    assert process["status"] == "winner", df[["method", "status", "detail"]].to_string()
+    assert "did not finish within 0.5 s, so not verified" in process["detail"]
+    assert process["access_key"] == ""  # nothing it printed is shown as if verified
+    assert row(df, "config-file")["status"] == "shadowed"
     # The oracle: botocore waits for the process and uses its key.
     creds = boto3.Session().get_credentials()
     assert (creds.method, creds.access_key) == ("custom-process", KEY_P)
+
+
+def test_role_sourced_from_a_slow_process_keeps_the_dry_verdict(aws):
+    aws.write_config(
+        f"[default]\nrole_arn = {ROLE}\nsource_profile = base\nregion = us-east-1\n"
+        f"[profile base]\ncredential_process = {process_command(aws, 'slowsrc', sleep=1.3)}\n"
+    )
+    df, elapsed = timed_table(probe=True, timeout=0.5)
+    assert elapsed < 1.0
+    role = row(df, "assume-role")
+    assert role["status"] == "winner", df[["method", "status", "detail"]].to_string()
+    assert "not verified" in role["detail"] and "source_profile base" in role["detail"]
+    assert boto3.Session().get_credentials().method == "assume-role"  # the oracle
+
+
+# --------------------------------------------------------------------------- first answers
+
+
+class _AnsweringServer(ThreadingHTTPServer):
+    """A container or IMDS endpoint on loopback that answers each request with ``status``
+    and ``body`` after ``delay`` seconds (IMDS: token, role name, then credentials)."""
+
+    daemon_threads = True
+
+    def __init__(self, status: int = 200, body: str = "", delay: float = 0.0):
+        handler = type("Handler", (_AnswerHandler,), {})
+        super().__init__(("127.0.0.1", 0), handler)
+        self.status, self.body, self.delay = status, body, delay
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def close(self) -> None:
+        self.shutdown()
+        self.server_close()
+
+
+class _AnswerHandler(BaseHTTPRequestHandler):
+    def _answer(self) -> None:
+        server = self.server
+        time.sleep(server.delay)
+        if self.path.endswith("/api/token"):
+            body = "token"
+        elif self.path.endswith("security-credentials/"):
+            body = "slow-role"
+        else:
+            body = server.body
+        self.send_response(server.status if not self.path.endswith("token") else 200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body.encode())
+
+    do_GET = do_PUT = _answer  # noqa: N815
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def _botocore_container_error(monkeypatch) -> str:
+    """What botocore raises for this container endpoint (its retries made instant)."""
+    from botocore.utils import ContainerMetadataFetcher
+
+    monkeypatch.setattr(ContainerMetadataFetcher, "SLEEP_TIME", 0)
+    try:
+        boto3.Session().get_credentials()
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+    finally:
+        monkeypatch.undo()
+    raise AssertionError("botocore did not raise")
+
+
+@pytest.mark.parametrize(
+    "status, body", [(500, "oops"), (200, "not json"), (200, '{"AccessKeyId": "x"}')]
+)
+def test_first_container_answer_that_decides_is_the_error(aws, monkeypatch, status, body):
+    """HTTP 500 or a bad payload: botocore retries 3 times, 1 s apart, and raises; the probe
+    reports that error from the first answer, within the bound."""
+    server = _AnsweringServer(status, body)
+    try:
+        aws.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", server.url + "/creds")
+        df, elapsed = timed_table(probe=True, timeout=0.9)
+        container = row(df, "container-role")
+        expected = _botocore_container_error(monkeypatch)
+    finally:
+        server.close()
+    assert elapsed < 0.9
+    assert container["status"] == "error", df[["method", "status", "detail"]].to_string()
+    assert container["detail"].split(":")[0] == expected.split(":")[0]
+    assert not df["winner"].any()
+
+
+def test_refused_container_connection_is_the_error(aws, monkeypatch):
+    from .conftest import free_port
+
+    aws.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", f"http://127.0.0.1:{free_port()}/creds")
+    df, elapsed = timed_table(probe=True, timeout=0.9)
+    expected = _botocore_container_error(monkeypatch)
+    assert elapsed < 0.9
+    container = row(df, "container-role")
+    assert container["status"] == "error"
+    assert container["detail"].startswith(expected.split(":")[0] + ":")
+    assert "CredentialRetrievalError" in expected
+
+
+def test_slow_imds_within_the_users_longer_timeout_is_known(aws):
+    """IMDS answering each request in 1.2 s under metadata_service_timeout = 3: botocore
+    waits and gets credentials, so the probe waits as long (the user's own setting)."""
+    import datetime as dt
+    import json
+
+    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=6)
+    document = {
+        "Code": "Success",
+        "AccessKeyId": "AKIAPROBESLOWIMDS0S1",
+        "SecretAccessKey": CANARY_SECRET,
+        "Token": "token",
+        "Expiration": later.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    server = _AnsweringServer(200, json.dumps(document), delay=0.4)
+    try:
+        imds_on(aws, server.url)
+        aws.write_config("[default]\nmetadata_service_timeout = 3\n")
+        df, elapsed = timed_table(probe=True)  # the default bound, 0.9 s
+        creds = boto3.Session().get_credentials()  # the oracle
+    finally:
+        server.close()
+    imds = row(df, "iam-role")
+    assert (creds.method, creds.access_key) == ("iam-role", document["AccessKeyId"])
+    assert imds["status"] == "winner" and imds["access_key"][-4:] == creds.access_key[-4:]
+    assert elapsed > 0.9  # it waited past the default bound, as botocore does
+
+
+def test_default_imds_settings_keep_the_short_bound():
+    from botocore.credentials import InstanceMetadataProvider
+    from botocore.utils import InstanceMetadataFetcher
+
+    from aws_cred_magic.resolve import probe_bound
+
+    default = InstanceMetadataProvider(InstanceMetadataFetcher())
+    longer = InstanceMetadataProvider(InstanceMetadataFetcher(timeout=3, num_attempts=2))
+    assert probe_bound(default, 0.9) == 0.9
+    assert probe_bound(longer, 0.9) == 18
 
 
 # --------------------------------------------------------------------------- no side effects
