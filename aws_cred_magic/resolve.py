@@ -23,6 +23,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from . import compat
 from .discover import ConfigFiles, expand_path, load_config_files, profile_choice
 from .errors import describe_error
 from .identity import credential_facts
@@ -154,9 +155,17 @@ def _inspecting_assume_role_class():
 
 
 def _inspectable(provider: Any, session: Any, probe: bool, dry: dict) -> Any:
-    """The provider to call ``load()`` on: itself, or a dry or inspecting copy."""
+    """The provider to call ``load()`` on: itself, or a dry or inspecting copy (or, on a
+    botocore without the private hooks that copy needs, one that says so: see ``compat``)."""
     from botocore import credentials as bc
 
+    missing = compat.missing_hooks(provider)
+    if not probe and isinstance(provider, bc.AssumeRoleProvider):
+        missing += compat.missing_builder_hooks()
+    if missing and probe:
+        return provider  # botocore's own load, as boto3 runs it (no role hops recorded)
+    if missing:
+        return compat.uninspectable(provider, missing)
     if isinstance(provider, bc.AssumeRoleProvider):
         if probe:
             builder, sourcer = provider._profile_provider_builder, provider._credential_sourcer
@@ -225,6 +234,8 @@ def _is_network_provider(provider: Any) -> bool:
 def _load(provider: Any) -> _Outcome:
     try:
         return _Outcome(credentials=provider.load())
+    except compat.MissingHook as exc:
+        return _Outcome(unknown=str(exc))
     except Exception as exc:  # botocore raises many types; each one ends the chain
         return _Outcome(error=exc)
 
@@ -520,11 +531,22 @@ def build_boto3_session(
     aws_session_token: str | None = None,
     aws_account_id: str | None = None,
 ) -> boto3.Session:
-    """``boto3.Session`` with the same arguments, raising what boto3 raises."""
+    """``boto3.Session`` with the same arguments, raising what boto3 raises.
+
+    ``aws_account_id`` reaches boto3 only when given: boto3 before 1.37 has no such
+    argument, and refusing it there is clearer than boto3's ``TypeError``.
+    """
     import boto3
 
     from .discover import new_session
 
+    account = {}
+    if aws_account_id is not None:
+        if not compat.session_takes_account_id():
+            raise TypeError(
+                f"aws_account_id needs boto3 1.37 or newer (installed: {boto3.__version__})"
+            )
+        account["aws_account_id"] = aws_account_id
     return boto3.Session(
         botocore_session=new_session(),
         profile_name=profile,
@@ -532,7 +554,7 @@ def build_boto3_session(
         aws_access_key_id=aws_access_key_id,
         aws_secret_access_key=aws_secret_access_key,
         aws_session_token=aws_session_token,
-        aws_account_id=aws_account_id,
+        **account,
     )
 
 

@@ -24,3 +24,38 @@ ensure_chromium() {  # Debian's Chromium for Playwright (never `playwright insta
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
 }
+
+build_package() {  # build_package: sdist and wheel into dist/, checked as an index would
+  rm -rf dist
+  .venv/bin/python -m build -q --no-isolation --outdir dist . >/dev/null
+  .venv/bin/twine check --strict dist/*
+  .venv/bin/check-wheel-contents dist/*.whl
+}
+
+# The tests that run on other versions than the pinned ones: the engine's parity with
+# botocore, the feature checks, and the magics in a real IPython shell.
+COMPAT_TESTS="tests/test_resolution_parity.py tests/test_compat.py tests/test_magics.py"
+
+compat_run() {  # compat_run NAME WHEEL-SPEC UV-PIP-ARGS...: the wheel in .venv-NAME, COMPAT_TESTS
+  local name=$1 wheel=$2 venv=".venv-$1" work
+  shift 2
+  # uv (from the test group) makes and fills the venv in seconds; never constrained: the
+  # dependencies are what the resolver picks for WHEEL-SPEC and the arguments.
+  [ -x "$venv/bin/python" ] || .venv/bin/uv venv -q --python "$PYTHON" "$venv"
+  .venv/bin/uv pip install -q --python "$venv/bin/python" "$wheel" "$@"
+  # Same version number, new code: replace the package itself on a reused venv.
+  .venv/bin/uv pip install -q --python "$venv/bin/python" --reinstall --no-deps dist/*.whl
+  .venv/bin/uv pip list -q --python "$venv/bin/python" 2>/dev/null \
+    | grep -iE '^(boto3|botocore|ipython|ipywidgets|pandas|numpy|s3fs|aiobotocore) ' \
+    | tr -s ' ' | paste -sd ',' | sed "s/^/   $name: /"
+  # The tests run from a copy, so `import aws_cred_magic` is the installed wheel, not ./
+  work=$(mktemp -d)
+  cp -r tests "$work/"
+  (cd "$work" && "$OLDPWD/$venv/bin/python" -m pytest -q -p no:cacheprovider --timeout=300 \
+    $COMPAT_TESTS) || { rm -rf "$work"; return 1; }
+  rm -rf "$work"
+}
+
+test_tool_pins() {  # the test tools the compat venvs need, pinned as in scripts/constraints.txt
+  grep -iE '^(pytest|pytest-timeout|moto|flask|flask-cors)==' scripts/constraints.txt
+}
