@@ -196,31 +196,43 @@ def whoami(
     )
 
 
-def _run_concurrently(function: Any, items: list[Any], limit: int = 32) -> list[Any]:
-    """``[function(item) for item in items]``, each call in its own thread (they wait on the
-    network, not the CPU), at most ``limit`` at a time.
+DEFAULT_CONCURRENCY = 32
+
+
+def run_concurrently(
+    function: Any, items: list[Any], limit: int = DEFAULT_CONCURRENCY
+) -> list[Any]:
+    """``[function(item) for item in items]`` on a bounded pool of ``limit`` threads (the
+    calls wait on the network, not the CPU) that refills as calls finish: each thread takes
+    the next item the moment its call returns, so one slow call holds back nothing else.
 
     All threads are started before any begins work: a thread pool starts its threads one
     submit at a time, and each start waits for the GIL held by the workers already busy
     building clients, which had delayed the last calls by a few hundred milliseconds.
     """
     results: list[Any] = [None] * len(items)
-    for first in range(0, len(items), limit):
-        batch = range(first, min(first + limit, len(items)))
-        gate = threading.Event()
+    indexes = iter(range(len(items)))
+    take = threading.Lock()
+    gate = threading.Event()
 
-        def work(index: int, gate: threading.Event = gate) -> None:
-            gate.wait()
+    def work() -> None:
+        gate.wait()
+        while True:
+            with take:
+                index = next(indexes, None)
+            if index is None:
+                return
             results[index] = function(items[index])
 
-        threads = [
-            threading.Thread(target=work, args=(i,), daemon=True, name="aws-whoami") for i in batch
-        ]
-        for thread in threads:
-            thread.start()
-        gate.set()
-        for thread in threads:
-            thread.join()
+    threads = [
+        threading.Thread(target=work, daemon=True, name="aws-whoami")
+        for _ in range(max(1, min(int(limit), len(items))))
+    ]
+    for thread in threads:
+        thread.start()
+    gate.set()
+    for thread in threads:
+        thread.join()
     return results
 
 
@@ -229,8 +241,10 @@ def whoami_many(
     *,
     timeout: float = DEFAULT_TIMEOUT,
     label: str = "profile",
+    concurrency: int = DEFAULT_CONCURRENCY,
 ) -> pandas.DataFrame:
-    """GetCallerIdentity for many sessions at once (threads), one row each.
+    """GetCallerIdentity for many sessions at once, one row each, at most ``concurrency``
+    calls in flight (each bounded by ``timeout``).
 
     ``named_sessions`` yields ``(name, session_or_factory)``; a factory (a callable
     returning a session) is called inside the worker, so a profile that fails to build
@@ -257,7 +271,7 @@ def whoami_many(
         row.pop("temporary", None)
         return {label: name, **row}
 
-    rows = _run_concurrently(one, items)
+    rows = run_concurrently(one, items, concurrency)
     columns = [
         label,
         "account",

@@ -7,6 +7,7 @@ current session is left exactly as it was. Settings are traitlets::
     %config AwsCredMagics.set_default_session = False  # leave boto3's default alone
     %config AwsCredMagics.timeout = 10.0              # seconds for STS
     %config AwsCredMagics.probe_timeout = 2.0         # seconds for %aws_chain --probe
+    %config AwsCredMagics.concurrency = 16            # calls --all keeps in flight
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
-from traitlets import Bool, Float, Unicode
+from traitlets import Bool, Float, Integer, Unicode
 
 from .errors import AwsCredError, describe_error
-from .identity import DEFAULT_TIMEOUT
+from .identity import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT
 from .keys import block_is_complete, check_keys, keys_from_block, looks_like_block
 from .namespace import Namespace
 from .resolve import DEFAULT_PROBE_TIMEOUT
@@ -73,6 +74,10 @@ class AwsCredMagics(Magics):
     probe_timeout = Float(
         DEFAULT_PROBE_TIMEOUT,
         help="Seconds %aws_chain --probe waits, in all, for processes and credential endpoints.",
+    ).tag(config=True)
+    concurrency = Integer(
+        DEFAULT_CONCURRENCY,
+        help="How many GetCallerIdentity calls %aws_whoami --all / --sessions keep in flight.",
     ).tag(config=True)
 
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import AwsCredError, describe_error
 from .identity import (
+    DEFAULT_CONCURRENCY,
     DEFAULT_TIMEOUT,
     bound_credential_calls,
     credential_facts,
@@ -120,6 +121,7 @@ class Settings:
     session_var: str = "session"
     set_default_session: bool = True
     timeout: float = DEFAULT_TIMEOUT
+    concurrency: int = DEFAULT_CONCURRENCY
 
 
 class CredentialState:
@@ -143,6 +145,11 @@ class CredentialState:
     @property
     def timeout(self) -> float:
         return float(self.settings.timeout)
+
+    @property
+    def concurrency(self) -> int:
+        """How many GetCallerIdentity calls ``--all`` keeps in flight."""
+        return max(1, int(getattr(self.settings, "concurrency", DEFAULT_CONCURRENCY)))
 
     # ------------------------------------------------------------------ observers
     def observe(self, callback: Callable[[CredentialState], None]) -> None:
@@ -381,7 +388,7 @@ class CredentialState:
 
     def whoami_profiles(self) -> pandas.DataFrame:
         """GetCallerIdentity for every profile, concurrently; MFA roles never prompt."""
-        from .discover import profiles_frame
+        from .discover import needs_mfa, profiles_frame
 
         names = list(profiles_frame()["profile"])
         if self._session_factory is None:
@@ -391,12 +398,16 @@ class CredentialState:
         def factory(name: str) -> Callable[[], Any]:
             def build() -> Any:
                 session = make_session(name)
-                set_mfa_prompter(session, _refuse_prompt)
+                # Only a role with mfa_serial (or one chained through it) would prompt.
+                if needs_mfa(session._session.full_config.get("profiles", {}), name):
+                    set_mfa_prompter(session, _refuse_prompt)
                 return session
 
             return build
 
-        return whoami_many(((n, factory(n)) for n in names), timeout=self.timeout)
+        return whoami_many(
+            ((n, factory(n)) for n in names), timeout=self.timeout, concurrency=self.concurrency
+        )
 
     def whoami_sessions(self) -> pandas.DataFrame:
         """GetCallerIdentity for every named session, concurrently; MFA roles never prompt."""
@@ -409,7 +420,9 @@ class CredentialState:
             return checked
 
         items = [(name, target(record)) for name, record in self.records.items()]
-        frame = whoami_many(items, timeout=self.timeout, label="session")
+        frame = whoami_many(
+            items, timeout=self.timeout, label="session", concurrency=self.concurrency
+        )
         frame.insert(1, "lineage", [record.lineage for record in self.records.values()])
         return frame
 
