@@ -314,7 +314,8 @@ def _load_all(providers: list[Any], probe: bool, timeout: float) -> list[_Outcom
     start = time.monotonic()
     outcomes: list[_Outcome | None] = [None] * len(providers)
     threads = []
-    for index, provider in enumerate(providers):
+    local = []
+    for index, provider in enumerate(providers):  # the slow ones start first
         if probe and _is_network_provider(provider):
 
             def run(index=index, provider=provider):
@@ -324,10 +325,33 @@ def _load_all(providers: list[Any], probe: bool, timeout: float) -> list[_Outcom
             thread.start()
             threads.append((thread, probe_bound(provider, timeout)))
         else:
-            outcomes[index] = _load(provider)
+            local.append(index)
+    for index in local:
+        outcomes[index] = _load(providers[index])
+    if threads:
+        _import_in_background("pandas")  # the table needs it next: import while we wait
     for thread, bound in threads:
         thread.join(max(0.0, start + bound - time.monotonic()))
     return outcomes
+
+
+def _import_in_background(name: str) -> None:
+    """Start importing ``name`` in a daemon thread (a cold pandas + numpy import takes about
+    0.4 s, as long as a probe may wait); whoever imports it next waits for that import
+    through Python's own module lock instead of starting again."""
+    import contextlib
+    import importlib
+    import sys
+
+    if name in sys.modules:
+        return
+
+    def load() -> None:
+        # A failure here is raised again, where it belongs, by the import that needs it.
+        with contextlib.suppress(Exception):
+            importlib.import_module(name)
+
+    threading.Thread(target=load, daemon=True, name=f"import-{name}").start()
 
 
 # ---------------------------------------------------------------------------------------

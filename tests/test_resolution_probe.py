@@ -250,6 +250,24 @@ def test_role_sourced_from_a_slow_process_keeps_the_dry_verdict(aws):
     assert boto3.Session().get_credentials().method == "assume-role"  # the oracle
 
 
+def test_pandas_is_imported_while_probes_wait(aws, hanging_server):
+    """In a fresh interpreter, the cold pandas import happens during the probe's wait, not
+    after it: by the time the chain is resolved (before any DataFrame), pandas is in."""
+    imds_on(aws, hanging_server.url)
+    code = (
+        "import sys\n"
+        "from aws_cred_magic.resolve import resolve\n"
+        "assert 'pandas' not in sys.modules\n"
+        "resolve(probe=False)\n"
+        "print('dry', 'pandas' in sys.modules)\n"
+        "resolve(probe=True, timeout=1.0)\n"
+        "print('probed', 'pandas' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["dry", "False", "probed", "True"]
+
+
 # --------------------------------------------------------------------------- first answers
 
 
