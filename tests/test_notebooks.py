@@ -294,7 +294,7 @@ def test_several_identities_sessions_side_by_side(several):
     identities = output_of(several, "%aws_whoami --sessions")
     assert "2 ok, 0 failed" in identities
     assert "111111111111" in identities and "222222222222" in identities
-    assert output_of(several, 's_a.client("s3").create_bucket') == "['customer-a-data']"
+    assert output_of(several, "def ensure_bucket") == "['customer-a-data']"
 
 
 def test_several_identities_reads_back_the_csvs(several):
@@ -338,3 +338,36 @@ def test_kernel_connected_to_loopback_only(quickstart, several, sandbox):
     assert not sandbox.guard_log.exists(), sandbox.guard_log.read_text()
     # The guard was really installed in the kernel (by the startup file).
     assert output_of(several, GUARD_CHECK_CELL) == "'_aws_cred_magic_guard.<locals>.guarded'"
+
+
+# --------------------------------------------------------------------------- re-runs
+
+
+def _execute_with_papermill(sandbox: Sandbox, name: str, output: Path) -> None:
+    import papermill
+
+    papermill.execute_notebook(
+        str(NOTEBOOKS / name),
+        str(output),
+        kernel_name="python3",
+        cwd=str(sandbox.root),
+        progress_bar=False,
+        log_output=False,
+        execution_timeout=90,
+    )
+
+
+@pytest.mark.parametrize("name", ["quickstart.ipynb", "several_identities.ipynb"])
+def test_notebook_runs_again_in_the_same_sandbox(quickstart, several, sandbox, name, tmp_path):
+    """Run All again (nbclient, as nbconvert does), then once more with papermill, in the
+    sandbox the first run (the module's fixtures) already used: the buckets, objects and
+    files that run made are still there, so each run after the first is a re-run."""
+    import nbformat
+
+    again = _execute(sandbox, name)  # raises on any error but a tagged raises-exception
+    assert [c.source for c in again.cells] == [
+        c.source for c in nbformat.read(NOTEBOOKS / name, as_version=4).cells
+    ]
+    output = tmp_path / name
+    _execute_with_papermill(sandbox, name, output)  # raises PapermillExecutionError
+    assert nbformat.read(output, as_version=4).metadata["papermill"]["exception"] is None
