@@ -340,6 +340,14 @@ def html_table(
     ``full_row`` key holds text shows it across the row after the first cell."""
     columns = list(columns or frame.columns)
     head, skipped, tail = elide(records if records is not None else frame.to_dict("records"))
+    # Short values (regions, account ids, masked keys) never break; free text wraps.
+    short = {
+        c
+        for c in columns
+        if c not in wide
+        and max((len(plain(r.get(c))) for r in head + tail if not _spans(r, full_row)), default=0)
+        <= 28
+    }
     body = []
     for index, record in enumerate(head + tail):
         if skipped and index == len(head):
@@ -353,7 +361,7 @@ def html_table(
             )
         else:
             cells = "".join(
-                f"<td style='{_CELL}{';' + _WRAP if c in wide else ''}'>{_cell(record.get(c))}</td>"
+                f"<td style='{_CELL}{_column_style(c, wide, short)}'>{_cell(record.get(c))}</td>"
                 for c in columns
             )
         body.append(f"<tr style='{style}'>{cells}</tr>")
@@ -368,6 +376,16 @@ def html_table(
         f"{cap}<table style='{_TABLE}'><thead><tr style='background:transparent'>"
         f"{_header(columns, headers)}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
     )
+
+
+def _spans(record: dict[str, Any], full_row: str) -> bool:
+    return bool(full_row) and not is_blank(record.get(full_row))
+
+
+def _column_style(column: str, wide: Sequence[str], short: set[str]) -> str:
+    if column in wide:  # wraps, but keeps a readable width beside nowrap neighbours
+        return f";{_WRAP};min-width:16em"
+    return ";white-space:nowrap" if column in short else ""
 
 
 def status_style(record: dict[str, Any]) -> str:
@@ -463,7 +481,7 @@ def _chain_rows(records: list[dict[str, Any]]) -> str:
             f" style='{style}'>"
             f"<td style='{_CELL}'>{_cell(record.get('order'))}</td>"
             f"<td style='{_CELL}'>{_cell(record.get('provider'))}"
-            f"<div style='color:{MUTED};font-weight:normal'>{method}</div></td>"
+            f"<div style='color:{MUTED};font-weight:normal;white-space:nowrap'>{method}</div></td>"
             f"<td style='{_CELL};white-space:nowrap'>{status}</td>"
             f"<td class='aws-detail' style='{_CELL};{_WRAP}'>{detail}</td></tr>"
         )

@@ -124,6 +124,13 @@ class Settings:
     concurrency: int = DEFAULT_CONCURRENCY
 
 
+IdentityListener = Callable[["SessionRecord", Identity | None, AwsCredError | None], None]
+
+
+class MfaPending(AwsCredError):
+    """A session whose role still waits for its MFA code: not a failure, a step to take."""
+
+
 class CredentialState:
     """Named sessions of one shell, the current one, and the actions on them."""
 
@@ -132,6 +139,7 @@ class CredentialState:
         self.settings = settings or Settings()
         self.records: dict[str, SessionRecord] = {}
         self._listeners: list[Callable[[CredentialState], None]] = []
+        self._identity_listeners: list[IdentityListener] = []
         self._session_factory: SessionFactory | None = None  # built on first --all
         self._temporary_depth = 0  # inside %%aws_profile: switching would be undone
         self.closed = False  # the extension was unloaded
@@ -163,6 +171,22 @@ class CredentialState:
     def _changed(self) -> None:
         for callback in list(self._listeners):
             callback(self)
+
+    def observe_identity(self, callback: IdentityListener) -> None:
+        """Call ``callback(record, identity, error)`` whenever STS answers (or fails) for a
+        named session, from any caller: a %aws_whoami that answered an MFA prompt turns
+        the panel green without a second call."""
+        self._identity_listeners.append(callback)
+
+    def unobserve_identity(self, callback: IdentityListener) -> None:
+        if callback in self._identity_listeners:
+            self._identity_listeners.remove(callback)
+
+    def _identity_seen(
+        self, record: SessionRecord, identity: Identity | None, error: AwsCredError | None
+    ) -> None:
+        for callback in list(self._identity_listeners):
+            callback(record, identity, error)
 
     # ------------------------------------------------------------------ building sessions
     def build_profile_session(
@@ -363,16 +387,23 @@ class CredentialState:
         return self.current_session(), "boto3's default chain"
 
     def whoami(self, var: str | None = None, profile: str | None = None) -> Identity:
-        if profile is None:
-            record = self.records.get(var or self.session_var)
+        """STS GetCallerIdentity for a named session (default: the current one), or for a
+        profile without switching. Identity observers hear about named sessions."""
+        record = self.records.get(var or self.session_var) if profile is None else None
+        try:
             if record is not None:
                 self._refuse_mfa_prompt_off_main_thread(record)
-        session, origin = self.session_for(var, profile)
-        identity = whoami(session, timeout=self.timeout, source=origin)
-        record = self.records.get(var or self.session_var) if profile is None else None
-        if record is not None and record.session is session and record.expires is not None:
-            identity.expires = identity.expires or record.expires
-            identity.temporary = True
+            session, origin = self.session_for(var, profile)
+            identity = whoami(session, timeout=self.timeout, source=origin)
+        except AwsCredError as exc:
+            if record is not None:
+                self._identity_seen(record, None, exc)
+            raise
+        if record is not None and record.session is session:
+            if record.expires is not None:
+                identity.expires = identity.expires or record.expires
+                identity.temporary = True
+            self._identity_seen(record, identity, None)
         return identity
 
     @staticmethod
@@ -382,7 +413,7 @@ class CredentialState:
         import threading
 
         if record.mfa_pending and threading.current_thread() is not threading.main_thread():
-            raise AwsCredError(
+            raise MfaPending(
                 f"{record.name} waits for its MFA code: run %aws_whoami (it prompts) first."
             )
 
@@ -495,6 +526,7 @@ class CredentialState:
         self.namespace.restore_boto3_default()
         self.records.clear()
         self._listeners.clear()
+        self._identity_listeners.clear()
 
 
 class SessionFactory:

@@ -19,11 +19,12 @@ from .errors import AwsCredError, describe_error
 from .keys import check_keys, keys_from_block
 from .masking import one_line
 from .model import Identity, format_expiry
-from .sessions import CredentialState, SessionRecord
+from .sessions import CredentialState, MfaPending, SessionRecord
 
 # Below this many minutes left, the status line warns that credentials expire soon.
 EXPIRY_WARNING_MINUTES = 15
 NO_SESSION = "No session chosen yet: pick a profile or paste keys."
+DEFAULT_CHAIN = "boto3's default chain"
 
 
 @dataclass
@@ -40,7 +41,7 @@ class ProfileEntry:
 
 @dataclass
 class Status:
-    """What the status line shows; ``level`` is ok / pending / warning / error."""
+    """What the status line shows; ``level`` is ok / pending / info / warning / error."""
 
     level: str
     text: str
@@ -57,22 +58,65 @@ class PanelController:
         self._check_generation = 0
         self._lock = threading.Lock()
         self.on_status: Callable[[Status], None] = lambda status: None
+        self.on_sync: Callable[[], None] = lambda: None  # the panel refills its fields
         self.status = Status("pending", NO_SESSION)
         self.check_thread: threading.Thread | None = None
-        # Any switch (here, or by a magic) re-checks the identity of the current session.
+        self.watched: SessionRecord | None = None  # the session the status line is about
+        # Any switch (here, or by a magic or the API) re-checks the identity of the current
+        # session; any STS answer for it (a %aws_whoami, say) is shown as it comes.
         state.observe(self._on_state_change)
+        state.observe_identity(self._on_identity)
 
     def close(self) -> None:
         self.state.unobserve(self._on_state_change)
+        self.state.unobserve_identity(self._on_identity)
 
     def _on_state_change(self, state: CredentialState) -> None:
+        self.on_sync()
         record = state.current_record()
         if record is not None:
             self.check_identity(record)
         else:  # dropped or unloaded: no stale "✔" for a session that is gone
             with self._lock:
                 self._check_generation += 1
-            self._set_status(Status("pending", NO_SESSION))
+                self.watched = None
+            self._set_status(self.default_status())
+
+    def default_status(self) -> Status:
+        """With no named session, what boto3's default chain resolves to (no network)."""
+        from .frames import ChainFrame, styled
+        from .render import chain_verdict
+
+        try:
+            from .resolve import resolve
+
+            frame = styled(resolve().to_frame(), ChainFrame)
+            verdict, level = chain_verdict(frame)
+        except Exception as exc:  # a malformed file: still one line, never a dead panel
+            return Status("error", f"{DEFAULT_CHAIN}: {describe_error(exc)}")
+        text = f"{DEFAULT_CHAIN}: {verdict} — pick a profile or paste keys to switch."
+        return Status("info" if level == "ok" else "warning", text)
+
+    def _on_identity(
+        self, record: SessionRecord, identity: Identity | None, error: AwsCredError | None
+    ) -> None:
+        """STS answered for ``record`` (here or in a magic): show it if it is the one
+        the status line is about. Held under the lock, so an older answer never wins."""
+        with self._lock:
+            if record is not self.watched:
+                return
+            self._check_generation += 1  # a check still in flight would only repeat it
+            if identity is not None:
+                status = status_for(identity)
+                status.text = f"{record.name} = {record.origin} · {status.text}"
+            elif isinstance(error, MfaPending):
+                status = Status(
+                    "warning",
+                    f"{record.name} = {record.origin}: {error} Or type the code in the panel.",
+                )
+            else:
+                status = Status("error", f"{record.name}: identity check failed: {error}")
+            self._set_status(status)
 
     # ------------------------------------------------------------------ reading config
     def load_profiles(self) -> list[ProfileEntry]:
@@ -101,11 +145,13 @@ class PanelController:
     @staticmethod
     def regions() -> list[str]:
         """Every region of the standard ``aws`` partition, from botocore's partition data
-        (small, unlike a service model, so the panel opens fast)."""
+        (small, unlike a service model, so the panel opens fast), without the ``aws-global``
+        pseudo region, which is an endpoint, not a place to work in."""
         import botocore.loaders
 
         partitions = botocore.loaders.create_loader().load_data("partitions")["partitions"]
-        return sorted(next(p for p in partitions if p["id"] == "aws")["regions"])
+        regions = next(p for p in partitions if p["id"] == "aws")["regions"]
+        return sorted(r for r in regions if "global" not in r)
 
     # ------------------------------------------------------------------ actions
     def apply_profile(
@@ -156,21 +202,20 @@ class PanelController:
         with self._lock:
             self._check_generation += 1
             generation = self._check_generation
+            self.watched = record
         self._set_status(Status("pending", f"{record.summary()} — checking identity…"))
 
         def run() -> None:
+            # The answer (or the AwsCredError) reaches the status line through the state's
+            # identity observers (_on_identity), as one from a magic would.
             try:
-                identity = self.state.whoami(var=record.name)
-                status = status_for(identity)
-                if record.name != self.state.session_var:
-                    status.text = f"{record.name}: {status.text}"
-            except AwsCredError as exc:
-                status = Status("error", f"{record.name}: identity check failed: {exc}")
+                self.state.whoami(var=record.name)
+            except AwsCredError:
+                pass
             except Exception as exc:  # never let a thread die silently
-                status = Status("error", f"{record.name}: {describe_error(exc)}")
-            with self._lock:  # held while showing, so an older answer never overwrites a newer
-                if generation == self._check_generation:
-                    self._set_status(status)
+                with self._lock:  # held while showing: an older answer never wins
+                    if generation == self._check_generation:
+                        self._set_status(Status("error", f"{record.name}: {describe_error(exc)}"))
 
         thread = threading.Thread(target=run, daemon=True, name="aws-panel-whoami")
         self.check_thread = thread
@@ -222,21 +267,24 @@ def status_for(identity: Identity, now: dt.datetime | None = None) -> Status:
     return Status(level, text, identity)
 
 
+# The icon carries the level's colour; the text keeps the theme's, so it reads in dark too.
 _LEVEL_STYLE = {
-    "ok": ("#1b7f1b", "✔"),
-    "pending": ("#555", "…"),
-    "warning": ("#a36b00", "⚠"),
-    "error": ("#b00020", "✖"),
+    "ok": ("var(--jp-success-color1, #2e7d32)", "✔"),
+    "pending": ("var(--jp-content-font-color2, inherit)", "…"),
+    "info": ("var(--jp-info-color1, #0097a7)", "ℹ"),
+    "warning": ("var(--jp-warn-color1, #e65100)", "⚠"),
+    "error": ("var(--jp-error-color1, #d32f2f)", "✖"),
 }
 
 
 def status_html(status: Status) -> str:
     import html
 
-    color, icon = _LEVEL_STYLE.get(status.level, ("#555", ""))
+    color, icon = _LEVEL_STYLE.get(status.level, ("inherit", ""))
     return (
-        f"<div class='aws-status aws-status-{status.level}' style='color:{color}'>"
-        f"{icon} {html.escape(status.text)}</div>"
+        f"<div class='aws-status aws-status-{status.level}' style='color:"
+        "var(--jp-content-font-color1, inherit);overflow-wrap:anywhere;white-space:normal'>"
+        f"<span style='color:{color}'>{icon}</span> {html.escape(status.text)}</div>"
     )
 
 
@@ -298,7 +346,8 @@ class CredentialPanel:
         self._message = w.HTML()
         self._status = w.HTML()
         self._show_chain = w.ToggleButton(description="Show chain", icon="table", value=False)
-        self._chain = w.HTML()
+        # The chain scrolls inside the panel instead of widening it past the notebook.
+        self._chain = w.HTML(layout=w.Layout(max_width="100%", max_height="420px", overflow="auto"))
 
         self.widget = w.VBox(
             [
@@ -310,22 +359,32 @@ class CredentialPanel:
                 self._show_chain,
                 self._chain,
             ],
-            layout=w.Layout(border="1px solid #ccd", padding="8px", width="fit-content"),
+            layout=w.Layout(
+                border="1px solid var(--jp-border-color2, #ccd)",
+                padding="8px",
+                width="fit-content",
+                max_width="100%",
+            ),
         )
         self.widget.add_class("aws-cred-panel")
 
         regions = [("(profile's region)", "")] + [(r, r) for r in self.controller.regions()]
         self._region.options = regions
         self._key_region.options = [("(current region)", "")] + regions[1:]
+        self._key_region.value = ""  # options set after creation leave the value blank
         self._fill_profiles()
+        record = state.current_record()
+        if record is None:
+            self.controller.status = self.controller.default_status()
         self._show_status(self.controller.status)
 
         self.controller.on_status = self._show_status
+        self.controller.on_sync = self._sync_from_state
         self._profile.observe(self._on_profile_change, names="value")
         self._refresh.on_click(self._on_refresh_click)
         self._apply.on_click(self._on_apply_click)
         self._show_chain.observe(self._on_chain_toggle, names="value")
-        record = state.current_record()
+        self._sync_from_state()
         if record is not None:
             self.controller.check_identity(record)
 
@@ -348,26 +407,65 @@ class CredentialPanel:
     def _show_status(self, status: Any) -> None:
         self._status.value = status_html(status)
 
+    def _sync_from_state(self) -> None:
+        """Show what the state holds now, whoever changed it (a magic, the API, this panel):
+        the current session's profile and region, the keys' region label; an action's
+        message from before no longer applies."""
+        self._message.value = ""
+        record = self.controller.state.current_record()
+        region = record.region if record is not None else None
+        self._key_region.options = [
+            (f"(current region: {region})" if region else "(current region)", "")
+        ] + list(self._key_region.options[1:])
+        self._key_region.value = ""
+        if record is None or not record.profile:
+            return
+        if self.controller.entry(record.profile) is None:
+            self._guard(self.controller.load_profiles)  # a profile added since the panel opened
+            self._profile.options = [(e.label, e.name) for e in self.controller.entries]
+        if self.controller.entry(record.profile) is not None:
+            self._profile.value = record.profile  # also sets the profile's own region...
+            self._on_profile_change()
+            values = {value for _label, value in self._region.options}
+            entry = self.controller.entry(record.profile)
+            # ...which shows as "(profile's region)" unless the session chose another one
+            if region and region in values and not (entry and entry.region == region):
+                self._region.value = region
+        if self._show_chain.value:
+            self._guard(self._refresh_chain)
+
     def _show_message(self, text: str, error: bool = True) -> None:
         import html
 
-        color = "#b00020" if error else "#1b7f1b"
+        level = "error" if error else "info"
+        color = "var(--jp-error-color1, #d32f2f)" if error else "var(--jp-success-color1, #2e7d32)"
+        icon = "✖" if error else "✔"
         self._message.value = (
-            f"<span style='color:{color}'>{html.escape(text)}</span>" if text else ""
+            f"<div class='aws-message aws-message-{level}' style='color:"
+            "var(--jp-content-font-color1, inherit);overflow-wrap:anywhere'>"
+            f"<span style='color:{color}'>{icon}</span> {html.escape(text)}</div>"
+            if text
+            else ""
         )
 
     def _clear_secrets(self) -> None:
         for field in (self._block, self._key_id, self._secret, self._token, self._mfa):
             field.value = ""
 
-    def _guard(self, action: Callable[[], None]) -> None:
+    def _guard(self, action: Callable[[], Any]) -> None:
         """Run a callback so that every failure is shown in the panel, never lost."""
         try:
             action()
         except AwsCredError as exc:
-            self._show_message(str(exc))
+            self._show_message(f"{exc} {self._unchanged()}")
         except Exception as exc:  # unexpected: still one clear line, secrets scrubbed
-            self._show_message(describe_error(exc))
+            self._show_message(f"{describe_error(exc)} {self._unchanged()}")
+
+    def _unchanged(self) -> str:
+        record = self.controller.state.current_record()
+        if record is None:
+            return "(Nothing changed.)"
+        return f"(Nothing changed: {record.name} = {record.origin}.)"
 
     # ------------------------------------------------------------------ events
     def _on_profile_change(self, change: Any = None) -> None:
@@ -392,7 +490,7 @@ class CredentialPanel:
             self._show_message("")
             try:
                 if self._tabs.selected_index == 1:
-                    record = self.controller.apply_keys(
+                    self.controller.apply_keys(
                         block=self._block.value,
                         access_key_id=self._key_id.value,
                         secret_access_key=self._secret.value,
@@ -401,7 +499,7 @@ class CredentialPanel:
                         var=self._var.value,
                     )
                 else:
-                    record = self.controller.apply_profile(
+                    self.controller.apply_profile(
                         self._profile.value,
                         region=self._region.value,
                         var=self._var.value,
@@ -409,7 +507,8 @@ class CredentialPanel:
                     )
             finally:
                 self._clear_secrets()  # also on failure: a secret never waits in widget state
-            self._show_message(f"Applied: {record.summary()}", error=False)
+            # One line per action: the status line now says what was applied and, once STS
+            # answers, the verdict. A failure stays in the message line, the status unchanged.
 
         self._guard(apply)
         if self._show_chain.value:

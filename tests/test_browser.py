@@ -15,6 +15,7 @@ import os
 import re
 import secrets
 import shutil
+import tempfile
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -42,6 +43,12 @@ from aws_cred_magic.demo import (  # noqa: E402 - after the skips
 
 REPO = Path(__file__).resolve().parent.parent
 DOCS = REPO / "docs"
+# Screenshots go to a temporary directory (printed at the end of the run); the README's
+# pictures are refreshed from a real run with AWS_CRED_MAGIC_DOCS=1, which copies them
+# into docs/.
+SCREENSHOTS = Path(
+    os.environ.get("AWS_CRED_MAGIC_SCREENSHOTS") or tempfile.mkdtemp(prefix="aws-cred-shots-")
+)
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -114,9 +121,22 @@ def run_cell(page, index: int, timeout: float = STEP_TIMEOUT_MS):
     return target
 
 
-def run_app_command(page, command: str) -> None:
+def run_app_command(page, command: str, args: dict | None = None) -> None:
     """Execute a JupyterLab command and wait for its promise (needs --expose-app-in-browser)."""
-    page.evaluate("(command) => window.jupyterapp.commands.execute(command)", command)
+    page.evaluate(
+        "([command, args]) => window.jupyterapp.commands.execute(command, args)",
+        [command, args or {}],
+    )
+
+
+def save_screenshot(target, name: str) -> Path:
+    """A screenshot of a page or locator into SCREENSHOTS (and docs/ when asked)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / name
+    target.screenshot(path=str(path))
+    if os.environ.get("AWS_CRED_MAGIC_DOCS") == "1" and (DOCS / name).exists():
+        shutil.copy(path, DOCS / name)
+    return path
 
 
 def secrets_in_sandbox(root: Path) -> list[str]:
@@ -211,6 +231,7 @@ def lab(tmp_path_factory) -> Iterator[Lab]:
     notebooks = {
         "profile.ipynb": ["%load_ext aws_cred_magic", "%aws_panel"],
         "keys.ipynb": ["%load_ext aws_cred_magic", "%aws_panel", "%aws_whoami"],
+        "displays.ipynb": ["%load_ext aws_cred_magic", "%aws_chain", "%aws_whoami --all"],
     }
     with sandbox_server(tmp_path_factory.mktemp("browser"), notebooks) as server:
         yield server
@@ -225,10 +246,10 @@ def browser():
 
 
 @contextlib.contextmanager
-def new_page(browser) -> Iterator:
+def new_page(browser, width: int = 1400, height: int = 1000) -> Iterator:
     """A page in a fresh browser context; on exit, fails if the browser asked for anything
     but loopback."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = browser.new_context(viewport={"width": width, "height": height})
     context.set_default_timeout(STEP_TIMEOUT_MS)
     outside = watch_requests(context)
     page = context.new_page()
@@ -257,7 +278,8 @@ def show_panel(page):
     run_cell(page, 1)
     panel = page.locator(".aws-cred-panel")
     expect(panel).to_be_visible()
-    expect(panel.locator(".aws-status")).to_contain_text("No session chosen yet")
+    # No session yet: the status line says what boto3's default chain resolves to.
+    expect(panel.locator(".aws-status")).to_contain_text("boto3's default chain: ")
     return panel
 
 
@@ -296,11 +318,13 @@ def test_panel_profile_assumes_role_through_local_sts(page, lab):
 
     choose_profile(panel, "customer-a", "eu-west-1")
     apply_and_wait(panel, "111111111111", CUSTOMER_A_ARN)
-    expect(panel).to_contain_text("Applied: session = profile customer-a")
+    expect(panel.locator(".aws-status")).to_contain_text("session = profile customer-a · ")
 
-    DOCS.mkdir(exist_ok=True)
-    panel.screenshot(path=str(DOCS / "panel.png"))
-    page.screenshot(path=str(DOCS / "jupyterlab.png"))
+    panel.get_by_role("button", name="Show chain").click()
+    expect(panel.locator(".aws-chain .aws-verdict")).to_contain_text("(assume-role) wins")
+    page.wait_for_timeout(300)  # let the chain's layout settle before the pictures
+    save_screenshot(panel, "panel.png")
+    save_screenshot(page, "jupyterlab.png")
 
 
 def test_panel_pasted_keys_switch_identity_and_never_reach_the_file(page, lab):
@@ -331,7 +355,7 @@ def test_panel_pasted_keys_switch_identity_and_never_reach_the_file(page, lab):
     panel.get_by_role("tab", name="Temporary keys").click()
     block.fill(" ".join(portal_lines))
     apply_and_wait(panel, "444444444444", PORTAL_ARN)
-    expect(panel).to_contain_text("Applied: session = keys pasted in the panel")
+    expect(panel.locator(".aws-status")).to_contain_text("session = keys pasted in the panel · ")
     expect(block).to_have_value("")
     for name in ("Key id", "Secret", "Token"):
         expect(panel.get_by_label(name, exact=True)).to_have_value("")
@@ -359,3 +383,93 @@ def test_panel_pasted_keys_switch_identity_and_never_reach_the_file(page, lab):
     pasted = sum(name in text for name in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"))
     assert pasted == 0, "the pasted block was written into the notebook file"
     shutil.copy(path, lab.log.parent / "keys-saved.ipynb")  # for a post-mortem, in tmp
+
+
+# --------------------------------------------------------------------------- displays
+
+# WCAG contrast of an element's text against what is really behind it: the backgrounds of
+# the element and its ancestors composited (translucent tints included) over white.
+CONTRAST_JS = """(el) => {
+    const parse = (s) => {
+        const m = s.match(/rgba?\\(([^)]+)\\)/);
+        if (!m) return [0, 0, 0, 0];
+        const p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number);
+        return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+    };
+    const chain = [];
+    for (let n = el; n; n = n.parentElement) chain.unshift(n);
+    let bg = [255, 255, 255];
+    for (const n of chain) {
+        const c = parse(getComputedStyle(n).backgroundColor);
+        bg = [0, 1, 2].map((i) => c[i] * c[3] + bg[i] * (1 - c[3]));
+    }
+    const f = parse(getComputedStyle(el).color);
+    const fg = [0, 1, 2].map((i) => f[i] * f[3] + bg[i] * (1 - f[3]));
+    const lum = (c) => {
+        const v = c.map((x) => {
+            x /= 255;
+            return x <= 0.03928 ? x / 12.92 : Math.pow((x + 0.055) / 1.055, 2.4);
+        });
+        return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2];
+    };
+    const [hi, lo] = [lum(fg), lum(bg)].sort((a, b) => b - a);
+    return {ratio: (hi + 0.05) / (lo + 0.05), fg: fg, bg: bg};
+}"""
+
+
+def assert_inside(element, area) -> None:
+    """``element`` is on screen within ``area``, and ``area`` needs no horizontal scroll."""
+    box, outer = element.bounding_box(), area.bounding_box()
+    assert box and outer and box["width"] > 0 and box["height"] > 0
+    assert box["x"] >= outer["x"] - 1, (box, outer)
+    assert box["x"] + box["width"] <= outer["x"] + outer["width"] + 1, (box, outer)
+    assert area.evaluate("el => el.scrollWidth <= el.clientWidth + 1"), "scrolls sideways"
+
+
+@pytest.mark.timeout(240)
+@pytest.mark.parametrize("theme", ["JupyterLab Light", "JupyterLab Dark"])
+def test_chain_and_whoami_all_fit_and_read_in_light_and_dark(browser, lab, theme):
+    """At 1280x800, in the light and the dark theme: the chain's winner detail and a failed
+    --all row's error lie inside the output area without sideways scrolling, and the
+    winner's text has a contrast of at least 4.5:1 with what is behind it."""
+    dark = "Dark" in theme
+    with new_page(browser, 1280, 800) as page:
+        open_notebook(page, lab, "displays.ipynb")
+        try:
+            run_app_command(page, "apputils:change-theme", {"theme": theme})
+            page.wait_for_function(
+                "(light) => document.body.dataset.jpThemeLight === light",
+                arg="false" if dark else "true",
+            )
+            run_cell(page, 0)
+            chain = run_cell(page, 1)
+            output = chain.locator(".jp-OutputArea-output")
+            verdict = output.locator(".aws-verdict")
+            expect(verdict).to_contain_text("(shared-credentials-file) wins with key ****")
+            expect(verdict).to_contain_text("from ~/.aws/credentials [default]")
+            winner = output.locator(".aws-row.aws-winner")
+            detail = winner.locator(".aws-detail")
+            expect(detail).to_contain_text("static keys for profile default")
+            assert_inside(detail, output)
+            assert_inside(verdict, output)
+            # The not-configured sources are one folded line, opened on demand.
+            folded = output.locator("details.aws-folded")
+            expect(folded.locator("summary")).to_contain_text("not configured: env, ")
+            expect(folded.locator(".aws-row").first).to_be_hidden()
+            for text in (detail, verdict, winner.locator("td").nth(1)):
+                contrast = text.evaluate(CONTRAST_JS)
+                assert contrast["ratio"] >= 4.5, (theme, contrast)
+
+            whoami = run_cell(page, 2, timeout=90_000)
+            area = whoami.locator(".jp-OutputArea-output")
+            expect(area).to_contain_text(re.compile(r"GetCallerIdentity for every profile"))
+            failed = area.locator(".aws-row-error", has_text="source_profile").first
+            expect(failed).to_contain_text("does-not-exist")
+            assert_inside(failed, area)
+            contrast = failed.evaluate(CONTRAST_JS)
+            assert contrast["ratio"] >= 4.5, (theme, contrast)
+            shade = "dark" if dark else "light"
+            save_screenshot(chain, f"chain-{shade}.png")
+            save_screenshot(whoami, f"whoami-all-{shade}.png")
+        finally:  # the theme is a user setting of the shared server: put it back
+            run_app_command(page, "apputils:change-theme", {"theme": "JupyterLab Light"})

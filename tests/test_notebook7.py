@@ -87,7 +87,7 @@ def test_panel_in_notebook7_assumes_customer_b_role(page, notebook7):
     choose_profile(panel, "customer-b", "us-west-2")
     status = apply_and_wait(panel, "222222222222", CUSTOMER_B_ARN)
     expect(status).to_contain_text("region us-west-2")
-    expect(panel).to_contain_text("Applied: session = profile customer-b")
+    expect(status).to_contain_text("session = profile customer-b")
 
     page.screenshot(path=str(notebook7.log.parent / "notebook7.png"))
 

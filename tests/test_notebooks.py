@@ -250,12 +250,13 @@ def test_quickstart_panel_cell_applies_pasted_portal_block(quickstart, sandbox):
     assert "typed: True" in out  # the secret really was in the password field
     assert "cleared: [0, 0, 0, 0, 0]" in out
     key_id = sandbox.portal("AWS_ACCESS_KEY_ID")
-    assert "Applied: portal = keys pasted in the panel: explicit " + "*" * 16 + key_id[-4:] in out
+    assert "message: \n" in out  # one line per action: the status line has the verdict
     assert re.search(
-        r"status: .*aws-status-ok.*portal: "
+        r"status: .*aws-status-ok.*portal = keys pasted in the panel · "
         r"arn:aws:sts::444444444444:assumed-role/portal-PowerUser/you",
         out,
     )
+    assert "*" * 16 + key_id[-4:] in out
     assert "whoami: arn:aws:sts::444444444444:assumed-role/portal-PowerUser/you" in out
     views = [
         o

@@ -228,8 +228,16 @@ def test_profiles_listed_with_kind_and_default_selected(ip):
     assert list(labels)[0] == "default"
     assert panel._profile.value == "default"
     assert panel._region.value == "us-east-2"
-    assert "No session chosen yet" in status_text(panel)
+    # A new panel says what boto3 uses now: the default chain, resolved without network.
+    status = status_text(panel)
+    assert (
+        "boto3&#x27;s default chain: Shared credentials file (shared-credentials-file) wins"
+        in status
+    )
+    assert "aws-status-info" in status
     assert panel._var.value == "session"
+    assert panel._key_region.value == "" and panel._key_region.label == "(current region)"
+    assert "aws-global" not in [value for _label, value in panel._region.options]
 
 
 def test_region_dropdown_preselects_the_profile_region(ip):
@@ -276,7 +284,7 @@ def test_apply_static_profile_injects_session_and_default(ip):
     assert isinstance(session, boto3.Session)
     assert session.profile_name == "dev"
     assert boto3.DEFAULT_SESSION is session
-    assert "Applied: session = profile dev" in panel._message.value
+    assert "session = profile dev" in status_text(panel)
     status = status_text(panel)
     assert "aws-status-ok" in status
     assert MOTO_USER_ARN in status
@@ -322,10 +330,10 @@ def test_session_name_other_than_session_keeps_boto3_default(ip):
     assert ip.user_ns["s_other"].profile_name == "other"
     assert ip.user_ns["session"] is dev_session
     assert boto3.DEFAULT_SESSION is dev_session
-    assert "Applied: s_other = profile other" in panel._message.value
+    assert "s_other = profile other" in status_text(panel)
     # The status line answers for the session just applied, and names it.
     status = status_text(panel)
-    assert "aws-status-ok" in status and "s_other: " + MOTO_USER_ARN in status
+    assert "aws-status-ok" in status and "s_other = profile other · " + MOTO_USER_ARN in status
     assert "*" * 16 + OTHER_KEY[-4:] in status and "region us-west-2" in status
     panel._var.value = "not a name"
     apply(panel)
@@ -346,7 +354,7 @@ def test_broken_role_and_unknown_profile_show_error_and_keep_session(ip, aws):
     select_profile(panel, "broken")
     apply(panel)
     message = panel._message.value
-    assert "#b00020" in message  # shown as an error
+    assert "aws-message-error" in message  # shown as an error
     assert "InvalidConfigError" in message and "does-not-exist" in message
     assert "Applied" not in message
     assert ip.user_ns["session"] is good and boto3.DEFAULT_SESSION is good
@@ -391,7 +399,7 @@ def test_bad_keys_clear_message_fields_cleared_session_kept(ip, fields, expected
     apply(panel)
     message = panel._message.value
     assert expected in message
-    assert "#b00020" in message
+    assert "aws-message-error" in message
     assert CANARY_SECRET not in message and CANARY_SECRET[:-3] not in message
     assert ip.user_ns["session"] is good and boto3.DEFAULT_SESSION is good
     assert_no_secret(panel)
@@ -418,7 +426,7 @@ def test_paste_portal_block(ip, joined):
         CANARY_TOKEN,
     )
     assert session.region_name == "eu-west-3"
-    assert "keys pasted in the panel" in panel._message.value
+    assert "keys pasted in the panel" in status_text(panel)
     status = status_text(panel)
     assert MOTO_USER_ARN in status and "explicit" in status
     assert "*" * 16 + TEMP_KEY_ID[-4:] in status
@@ -479,7 +487,7 @@ def test_mfa_role_applied_with_code(ip, no_prompt, profile, role):
     select_profile(panel, profile)
     panel._mfa.value = MFA_CODE
     apply(panel)
-    assert f"Applied: session = profile {profile}" in panel._message.value
+    assert f"session = profile {profile}" in status_text(panel)
     status = status_text(panel)
     assert "aws-status-ok" in status, status
     assert f"arn:aws:sts::{ACCOUNT}:assumed-role/{role}/" in status
@@ -559,6 +567,68 @@ def test_magic_switch_updates_panel_and_panel_switch_is_seen_by_magics(ip):
     assert "region eu-central-1" in status_text(panel)
 
 
+def test_magic_switch_moves_dropdown_region_and_clears_the_old_message(ip):
+    """magic -> panel: after %aws_use, the panel shows that profile and region, and no line
+    of it still speaks of the panel's own earlier action."""
+    panel = make_panel(ip)
+    select_profile(panel, "dev")
+    apply(panel)
+    select_profile(panel, "broken")
+    apply(panel)  # fails: an error in the message line
+    assert "aws-message-error" in panel._message.value
+    ip.run_cell("%aws_use other --region ap-south-1")
+    join(panel)
+    assert panel._profile.value == "other"
+    assert panel._region.value == "ap-south-1"
+    assert panel._message.value == ""
+    status = status_text(panel)
+    assert "session = profile other · " + MOTO_USER_ARN in status
+    assert "region ap-south-1" in status and "aws-status-ok" in status
+    assert panel._key_region.label == "(current region: ap-south-1)"
+    # The API drives the same state: the panel follows it too.
+    aws_cred_magic.use_profile("analyst-role")
+    join(panel)
+    assert panel._profile.value == "analyst-role" and panel._region.value == "eu-west-1"
+    assert "assumed-role/analyst-role/" in status_text(panel)
+
+
+def test_panel_switch_is_what_every_magic_reports(ip):
+    """panel -> magic: Apply, then %aws_whoami, %aws_chain and %aws_sessions agree."""
+    panel = make_panel(ip)
+    select_profile(panel, "other")
+    apply(panel)
+    assert ip.run_line_magic("aws_whoami", "").profile == "other"
+    chain = ip.run_line_magic("aws_chain", "")
+    assert chain.attrs["context"] == "session = profile other"
+    assert chain.attrs["profile"] == "other"
+    sessions = ip.run_line_magic("aws_sessions", "")
+    assert sessions.to_dict("list")["origin"] == ["profile other"]
+
+
+def test_mfa_answered_in_a_magic_turns_the_panel_green(ip, monkeypatch):
+    """A role waiting for its MFA code is a warning in the panel (its check would need a
+    prompt); once %aws_whoami prompts and STS answers, the panel shows that identity."""
+    panel = make_panel(ip)
+    ip.run_cell("%aws_use admin-mfa")
+    join(panel)
+    status = status_text(panel)
+    assert "aws-status-warning" in status and "waits for its MFA code" in status
+    monkeypatch.setattr(getpass, "getpass", lambda prompt="": MFA_CODE)
+    from botocore.credentials import AssumeRoleProvider
+
+    init = AssumeRoleProvider.__init__
+    defaults = tuple(
+        (lambda prompt="": MFA_CODE) if v is _REAL_GETPASS else v for v in init.__defaults__
+    )
+    monkeypatch.setattr(init, "__defaults__", defaults)
+    ip.run_cell("%aws_use admin-mfa")  # rebuilt with the patched prompter
+    join(panel)
+    identity = ip.run_line_magic("aws_whoami", "")
+    assert "assumed-role/admin-mfa/" in identity.arn
+    status = status_text(panel)
+    assert "aws-status-ok" in status and "assumed-role/admin-mfa/" in status
+
+
 def test_dropping_the_session_clears_the_status(ip):
     panel = make_panel(ip)
     select_profile(panel, "dev")
@@ -568,7 +638,7 @@ def test_dropping_the_session_clears_the_status(ip):
     join(panel)
     assert "session" not in ip.user_ns
     status = status_text(panel)
-    assert "No session chosen yet" in status and MOTO_USER_ARN not in status
+    assert "default chain: " in status and MOTO_USER_ARN not in status
     assert "aws-status-ok" not in status
 
 
