@@ -346,7 +346,7 @@ def html_table(
         for c in columns
         if c not in wide
         and max((len(plain(r.get(c))) for r in head + tail if not _spans(r, full_row)), default=0)
-        <= 28
+        <= 20
     }
     body = []
     for index, record in enumerate(head + tail):
@@ -384,7 +384,7 @@ def _spans(record: dict[str, Any], full_row: str) -> bool:
 
 def _column_style(column: str, wide: Sequence[str], short: set[str]) -> str:
     if column in wide:  # wraps, but keeps a readable width beside nowrap neighbours
-        return f";{_WRAP};min-width:16em"
+        return f";{_WRAP};min-width:10em"
     return ";white-space:nowrap" if column in short else ""
 
 
