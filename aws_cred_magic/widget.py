@@ -390,7 +390,15 @@ class CredentialPanel:
 
     # ------------------------------------------------------------------ display
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        # The widget view, plus text and HTML saying what the panel is and showed, for
+        # where widgets cannot render (nbconvert's HTML, GitHub, a notebook without kernel).
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        if not isinstance(bundle, dict):
+            return bundle
+        lines = panel_fallback_lines(self.controller)
+        bundle["text/plain"] = "\n".join(lines)
+        bundle["text/html"] = panel_fallback_html(lines)
+        return bundle
 
     # ------------------------------------------------------------------ helpers
     def _fill_profiles(self) -> None:
@@ -535,6 +543,35 @@ class CredentialPanel:
             self.controller.state.panel = None
         for widget in _widget_tree(self.widget):
             widget.close()
+
+
+PANEL_FALLBACK = (
+    "AWS credentials panel (an interactive widget: it shows in Jupyter with a running "
+    "kernel, not in an HTML export or on GitHub; there, %aws_use, %aws_keys, %aws_whoami "
+    "and %aws_chain do the same)."
+)
+
+
+def panel_fallback_lines(controller: PanelController) -> list[str]:
+    """What the panel showed when displayed, as text (masked values only, no secret:
+    the status line and the current session's name and origin)."""
+    record = controller.state.current_record()
+    lines = [PANEL_FALLBACK]
+    lines.append(f"Session when shown: {record.name} = {record.origin}" if record else NO_SESSION)
+    if record is not None:
+        lines.append(f"Status when shown: {controller.status.text}")
+    lines.append(
+        "In the panel: pick a profile (region, MFA code) or paste temporary keys, then Apply;"
+        " Show chain lists botocore's credential chain."
+    )
+    return lines
+
+
+def panel_fallback_html(lines: list[str]) -> str:
+    import html
+
+    items = "".join(f"<div>{html.escape(line)}</div>" for line in lines)
+    return f"<div class='aws-cred-panel-fallback'>{items}</div>"
 
 
 def panel_for(state: CredentialState) -> CredentialPanel:

@@ -286,6 +286,30 @@ def test_quickstart_saved_widget_state_is_real_and_secret_free(quickstart, sandb
         assert key_id not in saved
 
 
+def test_quickstart_panel_has_a_fallback_where_widgets_cannot_render(quickstart, sandbox):
+    """``%aws_panel`` saves text and HTML beside the widget view: what GitHub and nbconvert
+    show. The HTML export (no widget JavaScript) must say what the panel is and showed."""
+    from nbconvert import HTMLExporter
+
+    index = cell_index(quickstart, "%aws_panel")
+    [output] = [o for o in quickstart.cells[index].outputs if WIDGET_VIEW in o.get("data", {})]
+    plain, markup = output.data["text/plain"], output.data["text/html"]
+    assert plain.startswith("AWS credentials panel (an interactive widget")
+    assert "VBox(" not in plain
+    assert "Session when shown: session = profile customer-a" in plain
+    assert "Status when shown: " in plain
+    assert "aws-cred-panel-fallback" in markup and "Session when shown" in markup
+    nb = quickstart.copy()
+    nb.metadata = {k: v for k, v in nb.metadata.items() if k != "widgets"}  # as on GitHub
+    body, _ = HTMLExporter().from_notebook_node(nb)
+    assert "AWS credentials panel (an interactive widget" in body
+    assert "Session when shown: session = profile customer-a" in body
+    for secret in sandbox.secrets():
+        assert secret not in plain + markup
+    for key_id in sandbox.access_key_ids():
+        assert key_id not in plain + markup
+
+
 # --------------------------------------------------------------------------- several identities
 
 
