@@ -58,8 +58,10 @@ def api_state() -> Any:
 def resolution_table(profile: str | None = None, **kwargs: Any) -> pandas.DataFrame:
     """boto3's credential chain as a DataFrame; see ``aws_cred_magic.resolve.resolution_table``."""
     from .frames import ChainFrame, styled
+    from .identity import protect_botocore_logs
     from .resolve import resolution_table as _table
 
+    protect_botocore_logs()
     frame = _table(profile, **kwargs)
     return styled(frame, ChainFrame)
 
@@ -89,9 +91,14 @@ def use_keys(
     region: str | None = None,
 ) -> boto3.Session:
     """Switch to temporary keys after checking their format; returns the ``boto3.Session``."""
-    return (
-        api_state().use_keys(access_key_id, secret_access_key, session_token, region=region).session
-    )
+    from .masking import KeyId, Secret
+
+    # Rebound at once: a traceback showing local variables then shows no secret.
+    access_key_id = KeyId(access_key_id or "")
+    secret_access_key = Secret.wrap(secret_access_key)  # type: ignore[assignment]
+    session_token = Secret.wrap(session_token)
+    state = api_state()
+    return state.use_keys(access_key_id, secret_access_key, session_token, region=region).session
 
 
 def assume_role(
@@ -147,7 +154,8 @@ def storage_options(session: boto3.Session | None = None) -> dict:
     """The ``storage_options`` pandas and s3fs accept, for ``session`` (default: current)."""
     from .sessions import storage_options_for
 
-    return storage_options_for(session or api_state().current_session())
+    state = api_state()
+    return storage_options_for(session or state.current_session(), state.timeout)
 
 
 def panel() -> Any:

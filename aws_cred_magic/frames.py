@@ -153,10 +153,39 @@ def profiles_summary(frame: pd.DataFrame) -> str:
     )
 
 
+def _scrubbed(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every text cell that could hold a secret passed through ``scrub``:
+    a secret typed into ``region`` or a command line is never shown, in any display."""
+    from .masking import scrub
+
+    def clean(value: Any) -> Any:
+        # Shorter text cannot hold a key id, a 40-character secret or a signed parameter.
+        return scrub(value) if isinstance(value, str) and len(value) >= 12 else value
+
+    columns = [
+        c
+        for c in frame.columns
+        if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c].dtype)
+    ]
+    if not columns:
+        return frame
+    frame = frame.copy()
+    for column in columns:
+        frame[column] = frame[column].map(clean)
+    return frame
+
+
 def styled(frame: pd.DataFrame, cls: type[_StyledFrame], summary: str = "") -> _StyledFrame:
-    """``frame`` as ``cls`` (same data, same attrs) with ``summary`` as its verdict line."""
-    result = cls(frame)
-    result.attrs.update(frame.attrs)
+    """``frame`` as ``cls`` (same data, same attrs) with ``summary`` as its verdict line.
+    Text cells that could hold a secret are scrubbed first."""
+    from .masking import scrub
+
+    result = cls(_scrubbed(frame))
+    # The verdict line is built from attrs (profile, region…): a secret typed into a
+    # profile's region must not show there either.
+    result.attrs.update(
+        {k: scrub(v) if isinstance(v, str) and len(v) >= 12 else v for k, v in frame.attrs.items()}
+    )
     if summary:
-        result.attrs["summary"] = summary
+        result.attrs["summary"] = scrub(summary)
     return result

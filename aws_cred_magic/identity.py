@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import subprocess
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -80,12 +82,16 @@ _bound_in_this_thread = threading.local()
 
 
 def bound_credential_calls(session: boto3.Session) -> None:
-    """Let ``whoami`` bound the clients botocore's own providers create (AssumeRole, SSO,
-    web identity), which otherwise wait 60 s and try 5 times.
+    """Let ``whoami`` (and every call made under ``bounded_credential_calls``) bound what
+    botocore's own providers wait for: the clients they create (AssumeRole, SSO, web
+    identity), which otherwise wait 60 s and try 5 times, and each ``credential_process``,
+    which otherwise may run for ever.
 
     The session's ``create_client`` is wrapped once, before its providers capture it; the
-    wrapper changes nothing unless the calling thread is inside ``whoami``, so clients the
-    user makes from the same session at the same time keep their own settings.
+    process providers get a ``Popen`` that kills the process (and its children) when the
+    bound is up. Neither changes anything unless the calling thread is inside a bounded
+    call, so clients and refreshes the user makes from the same session keep their own
+    settings.
     """
     core = session._session
     if getattr(core, "_aws_cred_magic_bounded", False):
@@ -101,22 +107,118 @@ def bound_credential_calls(session: boto3.Session) -> None:
 
     core.create_client = bounded_create_client
     core._aws_cred_magic_bounded = True
+    _bound_processes(core)
+
+
+def _bound_processes(core: Any) -> None:
+    """Give every ``credential_process`` provider of the session (the chain's own, and the
+    ones assume-role builds for a source profile) the bounded ``Popen``."""
+    if core._credentials is not None:  # already resolved: its providers ran
+        return
+    try:
+        resolver = core.get_component("credential_provider")
+    except Exception:  # an invalid config: botocore raises it again where it belongs
+        return
+    process = resolver.get_provider("custom-process")
+    if process is not None and hasattr(process, "_popen"):
+        process._popen = bounded_popen
+    assume_role = resolver.get_provider("assume-role")
+    builder = getattr(assume_role, "_profile_provider_builder", None)
+    create = getattr(builder, "_create_process_provider", None)
+    if create is not None:
+
+        def create_bounded(profile_name: str) -> Any:
+            provider = create(profile_name)
+            provider._popen = bounded_popen
+            return provider
+
+        builder._create_process_provider = create_bounded
+
+
+def bounded_popen(*args: Any, **kwargs: Any) -> subprocess.Popen:
+    """``subprocess.Popen`` for botocore's ProcessProvider: inside a bounded call, the
+    process runs in its own process group and is killed with its children if it has not
+    finished when the bound is up."""
+    timeout = getattr(_bound_in_this_thread, "process_timeout", None)
+    if timeout is None:
+        return subprocess.Popen(*args, **kwargs)
+    return _KilledOnTimeout(timeout, *args, **kwargs)
+
+
+class _KilledOnTimeout(subprocess.Popen):
+    def __init__(self, timeout: float, *args: Any, **kwargs: Any) -> None:
+        self.bound = timeout
+        if os.name == "posix":
+            kwargs.setdefault("start_new_session", True)
+        super().__init__(*args, **kwargs)
+
+    def communicate(self, input: Any = None, timeout: float | None = None) -> Any:
+        try:
+            return super().communicate(input, timeout=self.bound if timeout is None else timeout)
+        except subprocess.TimeoutExpired:
+            self.kill_group()
+            from botocore.exceptions import CredentialRetrievalError
+
+            raise CredentialRetrievalError(
+                provider="custom-process",
+                error_msg=f"credential_process did not finish in {self.bound:g} s; it was "
+                "stopped (raise AwsCredMagics.timeout if it needs longer)",
+            ) from None
+
+    def kill_group(self) -> None:
+        """Kill the process and everything it started, then reap it."""
+        import signal
+
+        try:
+            if os.name == "posix":
+                os.killpg(self.pid, signal.SIGKILL)
+            else:  # pragma: no cover - Windows
+                self.kill()
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            super().communicate(timeout=1.0)
+        except subprocess.TimeoutExpired:  # a grandchild escaped the group and holds a pipe
+            for pipe in (self.stdout, self.stderr):
+                if pipe is not None:
+                    pipe.close()
+            self.wait(timeout=1.0)
 
 
 @contextmanager
-def _bounded_credential_calls(session: boto3.Session, timeout: float) -> Iterator[None]:
+def bounded_credential_calls(session: boto3.Session, timeout: float) -> Iterator[None]:
+    """Within the block, every client botocore's providers create for ``session`` gives up
+    after ``timeout`` seconds (one try), and every ``credential_process`` is killed after
+    ``timeout`` seconds."""
     bound_credential_calls(session)
-    previous = getattr(_bound_in_this_thread, "config", None)
+    previous = (
+        getattr(_bound_in_this_thread, "config", None),
+        getattr(_bound_in_this_thread, "process_timeout", None),
+    )
     _bound_in_this_thread.config = _bounded_config(timeout)
+    _bound_in_this_thread.process_timeout = timeout
     try:
         yield
     finally:
-        _bound_in_this_thread.config = previous
+        _bound_in_this_thread.config, _bound_in_this_thread.process_timeout = previous
+
+
+_bounded_credential_calls = bounded_credential_calls  # the name assume.py imports
 
 
 class _ScrubSecrets(logging.Filter):
-    """Scrub botocore's DEBUG records: they print request headers (the session token in
-    ``X-Amz-Security-Token``) and response bodies (the keys AssumeRole returns)."""
+    """Scrub the records of the loggers our operations touch: botocore's DEBUG records print
+    request headers (the session token in ``X-Amz-Security-Token``) and response bodies (the
+    keys AssumeRole returns); its WARNING about a failing ``credential_process`` carries the
+    process's stderr in the attached exception.
+
+    The message, the exception text and the stack are all scrubbed, and the exception itself
+    is replaced by its scrubbed text, so any handler shows a clean record: a plain
+    ``logging.basicConfig()`` on the root logger as well as one that formats ``exc_info``
+    itself.
+    """
+
+    _formatter = logging.Formatter()
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
@@ -126,27 +228,51 @@ class _ScrubSecrets(logging.Filter):
         cleaned = scrub(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
+        if record.exc_info and record.exc_info[0] is not None:
+            text = record.exc_text or self._formatter.formatException(record.exc_info)
+            record.exc_text = scrub(text)
+            record.exc_info = None
+        elif record.exc_text:
+            record.exc_text = scrub(record.exc_text)
+        if record.stack_info:
+            record.stack_info = scrub(record.stack_info)
         return True
 
 
 _SCRUB_FILTER = _ScrubSecrets()
-# The botocore loggers whose records can hold request headers, bodies or credentials.
+# The loggers whose records can hold request headers, bodies, credentials or a process's
+# stderr: botocore's (each module logs under its own name), boto3's, and the HTTP layers.
+_PROTECTED_PREFIXES = ("botocore", "boto3", "urllib3", "s3fs", "aiobotocore", "fsspec")
 _BOTOCORE_LOGGERS = (
+    "botocore",
     "botocore.auth",
+    "botocore.client",
     "botocore.credentials",
     "botocore.endpoint",
     "botocore.hooks",
     "botocore.httpsession",
     "botocore.parsers",
+    "botocore.regions",
     "botocore.retryhandler",
+    "botocore.tokens",
     "botocore.utils",
+    "boto3",
+    "boto3.resources.action",
+    "urllib3.connectionpool",
 )
 
 
 def protect_botocore_logs() -> None:
-    """Install the scrubbing filter on botocore's loggers (once; costs nothing unless a
-    logger is enabled for the level)."""
-    for name in _BOTOCORE_LOGGERS:
+    """Install the scrubbing filter on those loggers: the known ones and every one already
+    created under the same prefixes (once each; costs nothing unless a logger is enabled
+    for the level). A filter runs only for records logged on its own logger, so each one
+    needs it."""
+    existing = [
+        name
+        for name in list(logging.root.manager.loggerDict)
+        if name.split(".", 1)[0] in _PROTECTED_PREFIXES
+    ]
+    for name in {*_BOTOCORE_LOGGERS, *existing}:
         logger = logging.getLogger(name)
         if _SCRUB_FILTER not in logger.filters:
             logger.addFilter(_SCRUB_FILTER)
@@ -168,8 +294,9 @@ def whoami(
     profile: str | None = None,
 ) -> Identity:
     """Call STS GetCallerIdentity with ``session``; raise ``AwsCredError`` on any failure."""
+    protect_botocore_logs()  # before the providers run: a failing process logs its stderr
     try:
-        with _bounded_credential_calls(session, timeout):
+        with bounded_credential_calls(session, timeout):
             credentials = session.get_credentials()
             if credentials is None:
                 raise AwsCredError(

@@ -11,10 +11,10 @@ import re
 from dataclasses import dataclass, replace
 
 from .errors import AwsCredError
-from .masking import mask_access_key
+from .masking import KeyId, Secret, mask_access_key
 
-ACCESS_KEY_ID = re.compile(r"^(AKIA|ASIA)[A-Z0-9]{16}$")
-SECRET_ACCESS_KEY = re.compile(r"^[A-Za-z0-9/+]{40}$")
+ACCESS_KEY_ID = re.compile(r"(AKIA|ASIA)[A-Z0-9]{16}")
+SECRET_ACCESS_KEY = re.compile(r"[A-Za-z0-9/+]{40}")
 
 # Names a value can have in the portal's bash / cmd / PowerShell / INI snippets.
 _FIELDS = {
@@ -33,18 +33,106 @@ _FIELDS = {
 # `export NAME="value"`, `set NAME=value`, `$Env:NAME="value"`, `name = value`; the lines may
 # have been joined into one by a browser, so a value ends at whitespace, a quote or `;`.
 # The prefixes are case-insensitive, as cmd and PowerShell are (`SET`, `$env:`).
-_ASSIGNMENT = r"(?:^|[\s;])(?i:export\s+|set\s+|\$env:)?{name}\s*=\s*[\"']?([^\s\"';]+)"
+_NAME_OF = {name.lower(): field for field, names in _FIELDS.items() for name in names}
+_ASSIGNMENTS = re.compile(
+    r"(?:^|(?<=[\s;\"']))(?i:export\s+|set\s+|\$env:)?(?P<name>"
+    + "|".join(re.escape(n) for names in _FIELDS.values() for n in names)
+    + r")\s*=\s*(?P<quote>[\"']?)(?P<value>[^\s\"';]*)",
+    re.MULTILINE,
+)
+# A fragment of base64 right after a value: the rest of a value broken across lines.
+_CONTINUATION = re.compile(r"[A-Za-z0-9/+=]{4,}")
+_KEYWORDS = {"export", "set", "rem"}
+
+
+def _is_comment(prefix: str) -> bool:
+    """Is the assignment after ``prefix`` (the text since the previous one) commented out?
+    ``#`` anywhere (also in one joined line), or ``;``, ``REM``, ``::``, ``//`` at the start
+    of its line."""
+    if "#" in prefix:
+        return True
+    line = prefix.rsplit("\n", 1)[-1].lstrip()
+    return line.startswith((";", "::", "//")) or line.lower().startswith("rem ")
+
+
+def _broken_after(text: str) -> bool:
+    """Does ``text`` (what follows an unquoted value, up to the next assignment) start with
+    the rest of that value, put on the next line or after a space?"""
+    words = text.split()
+    if not words or _is_comment(text.split(words[0], 1)[0] + words[0][:1]):
+        return False
+    first = words[0]
+    if first.lower() in _KEYWORDS or first.startswith(("[", "$")):
+        return False
+    shaped = _CONTINUATION.fullmatch(first)
+    return bool(shaped) and (len(first) >= 16 or bool(re.search(r"[0-9/+=]", first)))
+
+
+def _assignments(text: str) -> tuple[list[tuple[str, str, Secret]], str | None]:
+    """``(field, name as written, value)`` for every assignment that is not commented out,
+    and the problem that refuses the block (a value broken across lines, an unclosed quote).
+
+    Never raises: this frame holds the values in plain strings and match objects, which a
+    traceback showing local variables would print; the caller raises from a clean frame.
+    """
+    found = []
+    matches = list(_ASSIGNMENTS.finditer(text))
+    previous_end = 0
+    for index, match in enumerate(matches):
+        prefix = text[previous_end : match.start()]
+        previous_end = match.end()
+        if _is_comment(prefix):
+            continue
+        name, quote, value = match["name"], match["quote"], match["value"]
+        after_end = matches[index + 1].start() if index + 1 < len(matches) else len(text)
+        after = text[match.end() : after_end]
+        if quote and not after.startswith(quote):
+            broken = not after.strip() or after[:1].isspace() or after[:1] in "\"'"
+            what = "continues on the next line" if broken else "has an unclosed quote"
+            return [], f"The value of {name} {what}: paste it again as one line."
+        if not quote and _broken_after(after):
+            return [], (
+                f"The value of {name} seems broken across lines: paste it again as one line, "
+                "without line breaks."
+            )
+        found.append((_NAME_OF[name.lower()], name, Secret(value)))
+    return found, None
+
+
+def _read_block(text: str) -> tuple[dict[str, Secret], str | None]:
+    """The fields of a block and the problem refusing it (see ``_assignments``)."""
+    assignments, problem = _assignments(text)
+    found: dict[str, Secret] = {}
+    named: dict[str, str] = {}
+    for field, name, value in assignments:
+        if not value:
+            continue
+        if field in found and found[field] != value:
+            names = name if named[field] == name else f"{named[field]} and {name}"
+            return {}, (
+                f"{names} given twice with different values: paste only one block (values "
+                "not shown)."
+            )
+        found.setdefault(field, value)
+        named.setdefault(field, name)
+    return found, problem
 
 
 @dataclass(frozen=True)
 class KeyInput:
-    """Keys on their way to a session. The repr shows only the masked key id."""
+    """Keys on their way to a session. The repr shows only the masked key id; the secret
+    and token are ``Secret`` strings, which hide in tracebacks that show local variables."""
 
     access_key_id: str
     secret_access_key: str
     session_token: str | None = None
     region: str | None = None
     expires: dt.datetime | None = None  # AWS_CREDENTIAL_EXPIRATION, when the block has it
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "access_key_id", KeyId(self.access_key_id))
+        object.__setattr__(self, "secret_access_key", Secret.wrap(self.secret_access_key))
+        object.__setattr__(self, "session_token", Secret.wrap(self.session_token))
 
     def __repr__(self) -> str:
         token = ", with session token" if self.session_token else ""
@@ -64,8 +152,12 @@ def looks_like_block(text: str) -> bool:
 
 
 def block_is_complete(text: str) -> bool:
-    """True once a pasted block holds a key id, a secret and, for ASIA keys, a token."""
-    found = parse_key_block(text)
+    """True once a pasted block holds a key id, a secret and, for ASIA keys, a token (or is
+    broken in a way more lines cannot fix)."""
+    try:
+        found = parse_key_block(text)
+    except AwsCredError:  # refused whatever follows (a broken value stays broken)
+        return True
     if "access_key_id" not in found or "secret_access_key" not in found:
         return False
     return not found["access_key_id"].startswith("ASIA") or "session_token" in found
@@ -76,17 +168,28 @@ def parse_key_block(text: str) -> dict[str, str]:
 
     Accepts the AWS access portal's ``export AWS_…=…`` lines (also joined into one line),
     Windows ``set`` and PowerShell ``$Env:`` forms, and a ``[profile]`` INI snippet.
-    Returns only the fields found.
+    Commented-out lines (``#``, ``;``, ``REM``) do not count. Returns only the fields found,
+    as ``Secret`` strings; raises ``AwsCredError`` naming the variable (never the value)
+    when one is given twice with different values or is broken across lines.
     """
-    found: dict[str, str] = {}
-    for field, names in _FIELDS.items():
-        for name in names:
-            pattern = re.compile(_ASSIGNMENT.format(name=re.escape(name)), re.MULTILINE)
-            match = pattern.search(text)
-            if match:
-                found[field] = match.group(1)
-                break
+    text = Secret.wrap(text) or ""
+    found, problem = _read_block(text)
+    if problem:
+        raise AwsCredError(problem)
     return found
+
+
+def check_key_id(access_key_id: str | None) -> str:
+    """The stripped access key id, or ``AwsCredError`` saying what is wrong (no echo)."""
+    access_key_id = KeyId((access_key_id or "").strip())
+    if not access_key_id:
+        raise AwsCredError("The access key id is empty: paste the AKIA… or ASIA… key id.")
+    if not ACCESS_KEY_ID.fullmatch(access_key_id):
+        raise AwsCredError(
+            "The access key id is not valid: it must be 20 characters, AKIA… (long-term) "
+            "or ASIA… (temporary), upper-case letters and digits."
+        )
+    return access_key_id
 
 
 def check_keys(
@@ -97,19 +200,12 @@ def check_keys(
 ) -> KeyInput:
     """Validate formats and return a ``KeyInput``; raise ``AwsCredError`` saying which field
     is wrong and how, without echoing any value."""
-    access_key_id = (access_key_id or "").strip()
-    secret_access_key = (secret_access_key or "").strip()
-    session_token = (session_token or "").strip() or None
-    if not access_key_id:
-        raise AwsCredError("The access key id is empty: paste the AKIA… or ASIA… key id.")
-    if not ACCESS_KEY_ID.match(access_key_id):
-        raise AwsCredError(
-            "The access key id is not valid: it must be 20 characters, AKIA… (long-term) "
-            "or ASIA… (temporary), upper-case letters and digits."
-        )
+    access_key_id = check_key_id(access_key_id)
+    secret_access_key = Secret.wrap((secret_access_key or "").strip())
+    session_token = Secret.wrap((session_token or "").strip() or None)
     if not secret_access_key:
         raise AwsCredError("The secret access key is empty: paste the secret access key.")
-    if not SECRET_ACCESS_KEY.match(secret_access_key):
+    if not SECRET_ACCESS_KEY.fullmatch(secret_access_key):
         raise AwsCredError(
             "The secret access key is not valid: it must be 40 characters of letters, "
             "digits, '/' and '+'."
@@ -117,6 +213,11 @@ def check_keys(
     if access_key_id.startswith("ASIA") and not session_token:
         raise AwsCredError(
             "ASIA… keys are temporary and need their session token: paste the session token too."
+        )
+    if access_key_id.startswith("AKIA") and session_token:
+        raise AwsCredError(
+            "AKIA… keys are long-term and take no session token: leave the token empty "
+            "(was the secret pasted again at the token prompt?)."
         )
     if session_token and (len(session_token) < 16 or re.search(r"\s", session_token)):
         raise AwsCredError(
@@ -127,6 +228,7 @@ def check_keys(
 
 def keys_from_block(text: str, region: str | None = None) -> KeyInput:
     """Parse and check a pasted block; ``region`` overrides one found in the block."""
+    text = Secret.wrap(text) or ""
     found = parse_key_block(text)
     if "access_key_id" not in found:
         raise AwsCredError(

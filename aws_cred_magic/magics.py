@@ -19,45 +19,75 @@ from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import argument, magic_arguments
 from traitlets import Bool, Float, Integer, Unicode
 
 from .errors import AwsCredError, describe_error
 from .identity import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT
-from .keys import block_is_complete, check_keys, keys_from_block, looks_like_block
+from .keys import block_is_complete, check_key_id, check_keys, keys_from_block, looks_like_block
+from .masking import Secret
 from .namespace import Namespace
 from .resolve import DEFAULT_PROBE_TIMEOUT
 from .sessions import CredentialState, SessionRecord
+from .validate import check_profile_name, check_region, parse_args, refuse_conflicts
 
 
 @contextmanager
 def _usage_errors() -> Iterator[None]:
-    """Turn our errors into IPython's one-line ``UsageError`` (no traceback)."""
+    """Turn our errors into IPython's one-line ``UsageError`` (no traceback). It is raised
+    outside the handler, so it carries no chain back to frames that held input."""
     try:
         yield
+        return
     except AwsCredError as exc:
-        raise UsageError(str(exc)) from None
+        message = str(exc)
+    raise UsageError(message)
 
 
 def _rest_of_block(first: str, max_lines: int = 8) -> str:
     """A terminal hands a pasted block over line by line: read the following lines hidden
     too, so none of them reaches the IPython prompt (and its history). Jupyter's password
     box joins the lines into one, which is complete at once."""
-    text = first
+    text = Secret(first)
     for _ in range(max_lines):
-        if block_is_complete(text):
+        if block_is_complete(text) and not _more_pending():
             break
-        more = getpass.getpass("")
+        more = _ask("")
         if not more.strip():
             break
-        text += "\n" + more
+        text = Secret(text + "\n" + more)
     return text
 
 
-def _is_identifier(name: str) -> str:
-    if not name.isidentifier():
-        raise UsageError(f"{name!r} is not a valid Python variable name.")
-    return name
+def _more_pending() -> bool:
+    """Are more pasted lines already waiting in the terminal? Then they belong to the block
+    (e.g. the rest of a token broken across lines) and must not reach the IPython prompt."""
+    import select
+    import sys
+
+    try:
+        if not sys.stdin.isatty():
+            return False
+        ready, _, _ = select.select([sys.stdin], [], [], 0.05)
+    except (OSError, ValueError, AttributeError):  # no real terminal (Jupyter, a test)
+        return False
+    return bool(ready)
+
+
+def parse_argstring(magic: Any, line: str) -> Any:
+    """The magic's arguments, split like a shell (``"my profile"`` loses its quotes); an
+    unbalanced quote is a one-line ``UsageError``."""
+    with _usage_errors():
+        return parse_args(magic, line)
+
+
+def _ask(prompt: str) -> Secret:
+    """A hidden prompt; Ctrl-D (EOF) or Ctrl-C there cancels in one line, changing nothing.
+    The answer is a ``Secret``: a verbose traceback shows ``<secret>`` for it."""
+    try:
+        return Secret(getpass.getpass(prompt))
+    except (EOFError, KeyboardInterrupt):
+        raise AwsCredError("Cancelled at the prompt: nothing changed.") from None
 
 
 @magics_class
@@ -108,11 +138,10 @@ class AwsCredMagics(Magics):
             %aws_whoami --sessions      # every named session at once
         """
         args = parse_argstring(self.aws_whoami, line)
-        if args.all and args.sessions:
-            raise UsageError("Use either --all or --sessions, not both.")
-        if args.profile is not None and args.var is not None:
-            raise UsageError("Use either --profile or --var, not both.")
         with _usage_errors():
+            refuse_conflicts(args, ("all", "sessions", "profile", "var"))
+            if args.profile is not None:
+                args.profile = check_profile_name(args.profile)
             if args.all:
                 return self._identities(self.state.whoami_profiles(), "every profile")
             if args.sessions:
@@ -158,6 +187,11 @@ class AwsCredMagics(Magics):
         args = parse_argstring(self.aws_chain, line)
         from .frames import ChainFrame, styled
         from .resolve import resolve
+
+        with _usage_errors():
+            if args.profile is not None:
+                args.profile = check_profile_name(args.profile)
+            args.region = check_region(args.region)
 
         record = self.state.current_record()
         if args.profile is None and record is not None:
@@ -229,10 +263,9 @@ class AwsCredMagics(Magics):
             %aws_use customer-a --var s_a
         """
         args = parse_argstring(self.aws_use, line)
-        var = _is_identifier(args.var) if args.var else None
         with _usage_errors():
             record = self.state.use_profile(
-                args.profile, region=args.region, var=var, check=args.check
+                args.profile, region=args.region, var=args.var, check=args.check
             )
         print(record.summary())
 
@@ -256,10 +289,12 @@ class AwsCredMagics(Magics):
             %aws_keys --region us-west-2 --var client_b
         """
         args = parse_argstring(self.aws_keys, line)
-        var = _is_identifier(args.var) if args.var else None
         with _usage_errors():
+            # Everything that can be refused is refused before the first prompt.
+            region = check_region(args.region)
+            var = self.state.check_var(args.var)
             try:
-                first = getpass.getpass("AWS access key id (or paste the whole block): ")
+                first = _ask("AWS access key id (or paste the whole block): ")
             except Exception as exc:  # e.g. StdinNotImplementedError: this frontend can't ask
                 if type(exc).__name__ != "StdinNotImplementedError":
                     raise
@@ -267,19 +302,19 @@ class AwsCredMagics(Magics):
                     "This frontend cannot prompt for input: paste the keys in %aws_panel instead."
                 ) from None
             if looks_like_block(first):
-                keys = keys_from_block(_rest_of_block(first), region=args.region)
+                keys = keys_from_block(_rest_of_block(first), region=region)
             else:
-                check_keys(first, "x" * 40, "x" * 16)  # fail fast on a bad key id
-                secret = getpass.getpass("AWS secret access key: ")
+                check_key_id(first)  # fail fast on a bad key id
+                secret = _ask("AWS secret access key: ")
                 token_prompt = (
                     "AWS session token: "
                     if first.strip().startswith("ASIA")
                     else "AWS session token (Enter if none): "
                 )
-                token = getpass.getpass(token_prompt)
-                keys = check_keys(first, secret, token, args.region)
+                token = _ask(token_prompt)
+                keys = check_keys(first, secret, token, region)
             record = self.state.use_key_input(
-                keys, region=args.region, var=var, origin="keys entered with %aws_keys"
+                keys, region=region, var=var, origin="keys entered with %aws_keys"
             )
         print(record.summary())
 
@@ -361,6 +396,7 @@ class AwsCredMagics(Magics):
         """
         args = parse_argstring(self.aws_profile, line)
         with _usage_errors():
+            args.profile = check_profile_name(args.profile)
             session = self.state.build_profile_session(args.profile, region=args.region)
         origin = f"profile {args.profile} (this cell)"
         record = SessionRecord(self.session_var, session, origin, args.profile)
@@ -431,6 +467,7 @@ class AwsCredMagics(Magics):
         """
         args = parse_argstring(self.aws_env, line)
         with _usage_errors():
+            refuse_conflicts(args, ("unset", "var"))
             message = self.state.unset_env() if args.unset else self.state.export_env(args.var)
         print(message)
 

@@ -10,15 +10,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 MASK = "*" * 16
 REDACTED = "<redacted>"
+NOT_A_KEY_ID = "<not a key id>"
+
+# What an access key id looks like: a 4-letter kind (AKIA long-term, ASIA temporary, and the
+# other IAM unique-id prefixes) and 16 upper-case letters or digits. Only such a value shows
+# its tail: a secret pasted into the key-id field, or swapped with it, shows nothing.
+KEY_ID_SHAPE = re.compile(r"(?:AKIA|ASIA|AROA|AIDA|ABIA|ACCA|AGPA|ANPA|ANVA|APKA|AIPA)[A-Z0-9]{16}")
 
 # A secret access key is 40 characters of base64; a session token is a long base64 blob.
 # Either can appear in text we did not write (a process's stderr, a botocore message).
 # Signed URLs carry them percent-encoded (%2F, %2B, %3D), so an escape counts as one character.
+# A '%' next to the run is not part of it (it may be an escape cut short, or punctuation).
 _SECRET_LIKE = re.compile(
-    r"(?<![A-Za-z0-9/+=%])(?:[A-Za-z0-9/+=]|%[0-9A-Fa-f]{2}){40,}(?![A-Za-z0-9/+=%])"
+    r"(?<![A-Za-z0-9/+=])(?:[A-Za-z0-9/+=]|%[0-9A-Fa-f]{2}){40,}(?![A-Za-z0-9/+=])"
 )
 # Query-string signing: the token and signature are values of these parameters.
 _SECRET_PARAMETER = re.compile(
@@ -26,21 +34,52 @@ _SECRET_PARAMETER = re.compile(
 )
 # A web identity token (JWT): three base64url parts joined by dots.
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
-_KEY_ID_LIKE = re.compile(r"\b((?:AKIA|ASIA|AROA|AIDA|ABIA|ACCA)[A-Z0-9]{12,})\b")
+_KEY_ID_LIKE = re.compile(
+    r"\b((?:AKIA|ASIA|AROA|AIDA|ABIA|ACCA|AGPA|ANPA|ANVA|APKA|AIPA)[A-Z0-9]{12,})\b"
+)
+
+
+class Secret(str):
+    """A secret that is an ordinary ``str`` to every library (boto3 signs with it) but whose
+    ``repr`` hides it, so a traceback that shows local variables (``%xmode Verbose``,
+    ``traceback.format_exc(capture_locals=True)``) shows ``<secret>`` instead."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<secret>"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text("<secret>")
+
+    @classmethod
+    def wrap(cls, value: str | None) -> Secret | None:
+        """``value`` as a ``Secret`` (``None`` and ``""`` stay as they are)."""
+        return cls(value) if value else value  # type: ignore[return-value]
+
+
+class KeyId(str):
+    """An access key id that is an ordinary ``str`` but whose ``repr`` is masked."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return repr(mask_access_key(str(self)))
 
 
 def mask_access_key(access_key_id: str | None) -> str:
     """Show an access key id as 16 ``*`` and its last 4 characters.
 
-    Returns ``""`` for no key. A value too short to be a key id shows no character at
-    all, so a mistyped secret pasted into the key-id field is not half-revealed.
+    Returns ``""`` for no key. A value not shaped like a key id (``KEY_ID_SHAPE``) shows no
+    character at all but ``<not a key id>``, so a secret in the key-id field (swapped in a
+    credentials file, pasted in the wrong box) is never half-revealed.
     """
     if not access_key_id:
         return ""
-    access_key_id = str(access_key_id).strip()
-    if len(access_key_id) < 16:
-        return MASK
-    return MASK + access_key_id[-4:]
+    text = str(access_key_id).strip()
+    if not KEY_ID_SHAPE.fullmatch(text):
+        return NOT_A_KEY_ID
+    return MASK + text[-4:]
 
 
 def scrub(text: object, secrets: Iterable[str | None] = ()) -> str:

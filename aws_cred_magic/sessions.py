@@ -19,15 +19,17 @@ from .identity import (
     DEFAULT_CONCURRENCY,
     DEFAULT_TIMEOUT,
     bound_credential_calls,
+    bounded_credential_calls,
     credential_facts,
     protect_botocore_logs,
     whoami,
     whoami_many,
 )
 from .keys import KeyInput, check_keys
-from .masking import mask_access_key
+from .masking import KeyId, Secret, mask_access_key, one_line
 from .model import Identity, format_expiry
 from .namespace import Namespace
+from .validate import check_profile_name, check_region, check_var, region_problem
 
 if TYPE_CHECKING:  # pragma: no cover
     import boto3
@@ -102,7 +104,7 @@ class SessionRecord:
         text = f"{self.name} = {self.origin}: {facts['method']} {key}, region {region}"
         if facts["expires"] is not None or facts["temporary"]:
             text += f", {_expiry_phrase(facts)}"
-        return text
+        return one_line(text, limit=500)
 
     def __repr__(self) -> str:
         return f"<SessionRecord {self.summary()}>"
@@ -159,6 +161,11 @@ class CredentialState:
         """How many GetCallerIdentity calls ``--all`` keeps in flight."""
         return max(1, int(getattr(self.settings, "concurrency", DEFAULT_CONCURRENCY)))
 
+    def check_var(self, var: str | None) -> str:
+        """The variable a new session goes into (``var`` or the setting), checked against the
+        notebook's namespace: never a keyword, builtin, IPython name, module or other object."""
+        return check_var(self.session_var if var is None else var, self.namespace.user_ns)
+
     # ------------------------------------------------------------------ observers
     def observe(self, callback: Callable[[CredentialState], None]) -> None:
         """Call ``callback(state)`` after every change (the panel refreshes itself)."""
@@ -199,30 +206,47 @@ class CredentialState:
         """
         import boto3
 
+        profile = check_profile_name(profile)
+        region = check_region(region)
+        if mfa_code is not None:
+            mfa_code = mfa_code.strip()
+            if not (mfa_code.isdigit() and len(mfa_code) == 6):
+                raise AwsCredError("The MFA code must be the 6 digits your device shows.")
+        protect_botocore_logs()
         try:
             session = boto3.Session(profile_name=profile, region_name=region)
             bound_credential_calls(session)  # before the providers capture create_client
             if mfa_code is not None:
-                code = mfa_code.strip()
-                if not (code.isdigit() and len(code) == 6):
-                    raise AwsCredError("The MFA code must be the 6 digits your device shows.")
+                code = mfa_code
                 set_mfa_prompter(session, lambda prompt="": code)
-            credentials = session.get_credentials()
+            with bounded_credential_calls(session, self.timeout):  # a credential_process runs
+                credentials = session.get_credentials()
         except AwsCredError:
             raise
         except Exception as exc:  # ProfileNotFound, ConfigParseError, provider errors
+            # A broken session's repr itself raises (ProfileNotFound): keep it out of the
+            # frame a traceback with local variables would show.
+            session = None  # noqa: F841
             raise AwsCredError(describe_error(exc)) from None
         if credentials is None:
             from .resolve import resolve
 
             summary = resolve(profile, region=region).summary()
             raise AwsCredError(f"Profile {profile!r} gives no credentials ({summary}).")
+        if region is None:  # the profile's own region (or AWS_DEFAULT_REGION) must be one too
+            problem = region_problem(
+                session.region_name, source=f"The region of profile {profile!r}"
+            )
+            if problem:
+                session = credentials = None  # their reprs show the region: keep them out
+                raise AwsCredError(problem)
         return session
 
     def build_key_session(self, keys: KeyInput, *, region: str | None = None) -> boto3.Session:
         """A session for typed or pasted keys (formats already checked)."""
         import boto3
 
+        region = check_region(region) or check_region(keys.region)
         try:
             return boto3.Session(
                 aws_access_key_id=keys.access_key_id,
@@ -259,10 +283,11 @@ class CredentialState:
         from .discover import needs_mfa
 
         self._refuse_switch_inside_cell()
+        var = self.check_var(var)
         session = self.build_profile_session(profile, region=region, mfa_code=mfa_code)
         profiles = session._session.full_config.get("profiles", {})
         record = SessionRecord(
-            var or self.session_var,
+            var,
             session,
             f"profile {profile}",
             profile,
@@ -291,6 +316,9 @@ class CredentialState:
         origin: str = "keys passed to use_keys()",
     ) -> SessionRecord:
         """Check the key formats, build the session, make it current as ``var``."""
+        access_key_id = KeyId(access_key_id or "")  # rebound: tracebacks show no secret
+        secret_access_key = Secret.wrap(secret_access_key)  # type: ignore[assignment]
+        session_token = Secret.wrap(session_token)
         keys = check_keys(access_key_id, secret_access_key, session_token, region)
         return self.use_key_input(keys, region=region, var=var, origin=origin)
 
@@ -298,8 +326,9 @@ class CredentialState:
         self, keys: KeyInput, *, region: str | None = None, var: str | None = None, origin: str
     ) -> SessionRecord:
         self._refuse_switch_inside_cell()
+        var = self.check_var(var)
         session = self.build_key_session(keys, region=region)
-        record = SessionRecord(var or self.session_var, session, origin, None, expires=keys.expires)
+        record = SessionRecord(var, session, origin, None, expires=keys.expires)
         self.activate(record)
         return record
 
@@ -429,6 +458,7 @@ class CredentialState:
         def factory(name: str) -> Callable[[], Any]:
             def build() -> Any:
                 session = make_session(name)
+                check_region(session.region_name, source=f"The region of profile {name!r}")
                 # Only a role with mfa_serial (or one chained through it) would prompt.
                 if needs_mfa(session._session.full_config.get("profiles", {}), name):
                     set_mfa_prompter(session, _refuse_prompt)
@@ -496,7 +526,7 @@ class CredentialState:
     def export_env(self, var: str | None = None) -> str:
         """Put the session's keys into AWS_* variables for ``!aws …`` and subprocesses."""
         session, _origin = self.session_for(var)
-        frozen = frozen_credentials(session)
+        frozen = frozen_credentials(session, self.timeout)
         # botocore re-reads AWS_DEFAULT_REGION on every access: without a pin, exporting it
         # would silently move every session made without --region to this one's region.
         for held in [session, *(record.session for record in self.records.values())]:
@@ -585,24 +615,29 @@ class StorageOptions(dict):
         printer.text(repr(self))
 
 
-def frozen_credentials(session: boto3.Session) -> Any:
-    """The session's keys as they are now (refreshed if due); ``AwsCredError`` if none."""
-    try:
-        credentials = session.get_credentials()
-        if credentials is None:
-            from botocore.exceptions import NoCredentialsError
+def frozen_credentials(session: boto3.Session, timeout: float = DEFAULT_TIMEOUT) -> Any:
+    """The session's keys as they are now (refreshed if due); ``AwsCredError`` if none.
 
-            raise NoCredentialsError()
-        return credentials.get_frozen_credentials()
+    A refresh (AssumeRole, SSO, a credential_process) waits at most about ``timeout``
+    seconds for each call, instead of botocore's 60 s and retries.
+    """
+    try:
+        with bounded_credential_calls(session, timeout):
+            credentials = session.get_credentials()
+            if credentials is None:
+                from botocore.exceptions import NoCredentialsError
+
+                raise NoCredentialsError()
+            return credentials.get_frozen_credentials()
     except Exception as exc:
         raise AwsCredError(describe_error(exc)) from None
 
 
-def storage_options_for(session: boto3.Session) -> StorageOptions:
+def storage_options_for(session: boto3.Session, timeout: float = DEFAULT_TIMEOUT) -> StorageOptions:
     """``pd.read_csv("s3://…", storage_options=storage_options_for(session))``."""
     import os
 
-    frozen = frozen_credentials(session)
+    frozen = frozen_credentials(session, timeout)
     options = StorageOptions(key=frozen.access_key, secret=frozen.secret_key)
     if frozen.token:
         options["token"] = frozen.token

@@ -219,28 +219,41 @@ def check_region(region: object, *, source: str = "Region") -> str | None:
     newer region than this botocore knows still works. Anything else is refused with the
     closest known names as a "did you mean".
     """
+    value, problem = _region(region, source)
+    if problem is not None:
+        del region  # it may be a secret pasted into `region`: not in this frame's locals
+        raise AwsCredError(problem)
+    return value
+
+
+def region_problem(region: object, *, source: str = "Region") -> str | None:
+    """Why ``region`` is refused (the message ``check_region`` raises), or ``None``."""
+    return _region(region, source)[1]
+
+
+def _region(region: object, source: str) -> tuple[str | None, str | None]:
     if region is None:
-        return None
+        return None, None
     if not isinstance(region, str):
-        raise AwsCredError(f"{source} must be text, not {type(region).__name__}.")
-    text = region.strip()
+        return None, f"{source} must be text, not {type(region).__name__}."
+    text = str(region).strip()
     if not text:
-        raise AwsCredError(f"{source} is empty: give a region like us-east-1, or leave it out.")
+        return None, f"{source} is empty: give a region like us-east-1, or leave it out."
     known = known_regions()
     if text in known:
-        return text
+        return text, None
     words = _region_words()
     for _id, pattern, _regions in _partitions():
         if pattern.fullmatch(text) and all(
             part.isdigit() or part in words for part in text.split("-")
         ):
-            return text
+            return text, None
     close = difflib.get_close_matches(text.lower(), known, n=3, cutoff=0.6)
     if close:
         hint = f" Did you mean {', '.join(close[:-1]) + ' or ' if close[1:] else ''}{close[-1]}?"
     else:
         hint = " Give one like us-east-1 or eu-west-1."
-    raise AwsCredError(f"{source} {shown(text)} is not an AWS region.{hint}")
+    return None, f"{source} {shown(text)} is not an AWS region.{hint}"
 
 
 # --------------------------------------------------------------------------- ARNs, durations

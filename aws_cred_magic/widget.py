@@ -17,7 +17,7 @@ from typing import Any
 from .discover import classify_profile, needs_mfa, profile_choice
 from .errors import AwsCredError, describe_error
 from .keys import check_keys, keys_from_block
-from .masking import one_line
+from .masking import KeyId, Secret, one_line
 from .model import Identity, format_expiry
 from .sessions import CredentialState, MfaPending, SessionRecord
 
@@ -131,7 +131,9 @@ class PanelController:
         except ConfigParseError as exc:
             raise AwsCredError(one_line(f"Cannot read the AWS configuration: {exc}")) from None
         self.entries = [
-            ProfileEntry(name, classify_profile(s), s.get("region"), needs_mfa(profiles, name))
+            ProfileEntry(
+                name, classify_profile(s), _shown(s.get("region")), needs_mfa(profiles, name)
+            )
             for name, s in sorted(
                 profiles.items(), key=lambda item: (item[0] != "default", item[0])
             )
@@ -160,6 +162,7 @@ class PanelController:
         """Switch to ``profile``; the STS check then runs in the background."""
         if not profile:
             raise AwsCredError("Pick a profile first.")
+        var = self.state.check_var(_check_var(var))
         entry = self.entry(profile)
         if entry is not None and entry.needs_mfa and not mfa_code:
             raise AwsCredError(f"Profile {profile!r} needs an MFA code: type the 6 digits.")
@@ -180,6 +183,12 @@ class PanelController:
         var: str,
     ) -> SessionRecord:
         """Switch to pasted keys (a whole block, or the three fields)."""
+        # Rebound at once: a traceback showing local variables then shows no secret.
+        block = Secret.wrap(block) or ""
+        access_key_id = KeyId(access_key_id or "")
+        secret_access_key = Secret.wrap(secret_access_key) or ""
+        session_token = Secret.wrap(session_token) or ""
+        var = self.state.check_var(_check_var(var))  # before anything is parsed
         if block.strip():
             keys = keys_from_block(block, region=region or None)
         else:
@@ -236,10 +245,17 @@ class PanelController:
         return styled(resolution.to_frame(), ChainFrame, resolution.summary())._repr_html_()
 
 
+def _shown(value: Any) -> str | None:
+    """A profile value as the panel may show it: scrubbed (a secret typed into ``region``)."""
+    return one_line(value, limit=80) if isinstance(value, str) else None
+
+
 def _check_var(var: str) -> str:
+    """The Session name field: only its text here; the state checks it against the notebook
+    (keywords, builtins, modules…) with the same rules as ``--var``."""
     var = (var or "").strip()
-    if not var.isidentifier():
-        raise AwsCredError(f"Session name {var!r} is not a valid Python variable name.")
+    if not var:
+        raise AwsCredError("Session name is empty: give a Python name like session or s_dev.")
     return var
 
 

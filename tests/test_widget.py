@@ -337,7 +337,7 @@ def test_session_name_other_than_session_keeps_boto3_default(ip):
     assert "*" * 16 + OTHER_KEY[-4:] in status and "region us-west-2" in status
     panel._var.value = "not a name"
     apply(panel)
-    assert "not a valid Python variable name" in panel._message.value
+    assert "not a Python variable name" in panel._message.value
     assert "not a name" not in ip.user_ns
 
 
