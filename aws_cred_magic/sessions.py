@@ -116,6 +116,31 @@ def _expiry_phrase(facts: dict[str, Any]) -> str:
     return f"expires {format_expiry(facts['expires'])}"
 
 
+def _refuse_unusable(session: boto3.Session, profile: str) -> None:
+    """What cannot work without the network (preflight.py) is refused before any change."""
+    from .preflight import unusable_reason
+
+    config = session._session.full_config
+    reason = unusable_reason(
+        config.get("profiles", {}), profile, sso_sessions=config.get("sso_sessions", {})
+    )
+    if reason:
+        raise AwsCredError(f"{reason} Nothing changed.")
+
+
+def _profile_hint(profile: str) -> str:
+    """`` Did you mean 'customer-a'?`` from the profiles botocore knows (never raises)."""
+    import botocore.session
+    from botocore.exceptions import BotoCoreError
+
+    from .preflight import did_you_mean
+
+    try:
+        return did_you_mean(profile, botocore.session.Session().available_profiles)
+    except BotoCoreError:  # a malformed file: the error itself says enough
+        return ""
+
+
 @dataclass
 class Settings:
     """What the magics' traitlets configure; the magics class offers the same attributes."""
@@ -219,6 +244,7 @@ class CredentialState:
             if mfa_code is not None:
                 code = mfa_code
                 set_mfa_prompter(session, lambda prompt="": code)
+            _refuse_unusable(session, profile)  # SSO without a login, a missing token file
             with bounded_credential_calls(session, self.timeout):  # a credential_process runs
                 credentials = session.get_credentials()
         except AwsCredError:
@@ -227,7 +253,10 @@ class CredentialState:
             # A broken session's repr itself raises (ProfileNotFound): keep it out of the
             # frame a traceback with local variables would show.
             session = None  # noqa: F841
-            raise AwsCredError(describe_error(exc)) from None
+            message = describe_error(exc)
+            if type(exc).__name__ == "ProfileNotFound":
+                message += _profile_hint(profile)
+            raise AwsCredError(message) from None
         if credentials is None:
             from .resolve import resolve
 
