@@ -211,15 +211,48 @@ def share_with_resolver(resolver: Any, cache: ParseCache) -> Any:
     return resolver
 
 
+class _BuiltinHandlers:
+    """botocore's built-in event handlers registered once on an emitter that sessions copy
+    (as botocore copies a session's emitter for every client it creates): registering the
+    ~130 of them is most of what a new botocore session costs."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._emitter: Any = None
+
+    def emitter(self) -> Any:
+        """A fresh copy of the emitter holding botocore's built-in handlers."""
+        import copy
+
+        from botocore.hooks import HierarchicalEmitter
+
+        with self._lock:
+            if self._emitter is None:
+                emitter = HierarchicalEmitter()
+                botocore.session.Session(event_hooks=emitter)  # registers the built-ins on it
+                self._emitter = emitter
+            return copy.copy(self._emitter)
+
+
+_BUILTIN_HANDLERS = _BuiltinHandlers()
+
+
 class SharedParseSession(botocore.session.Session):
     """``botocore.session.Session`` reading the shared files through a ``ParseCache``.
 
     Everything else is botocore's: the config variables say which files, the profile
-    rules, the provider chain and its order are unchanged.
+    rules, the provider chain and its order are unchanged. Unless given ``event_hooks``,
+    it starts from a copy of botocore's built-in handlers instead of registering them.
     """
 
     def __init__(self, *args: Any, parse_cache: ParseCache | None = None, **kwargs: Any):
         self._parse_cache = parse_cache or default_cache()
+        if (
+            not args
+            and kwargs.get("event_hooks") is None
+            and kwargs.get("include_builtin_handlers", True)
+        ):
+            kwargs.update(event_hooks=_BUILTIN_HANDLERS.emitter(), include_builtin_handlers=False)
         super().__init__(*args, **kwargs)
 
     @property

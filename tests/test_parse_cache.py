@@ -137,3 +137,34 @@ def test_providers_read_through_the_cache(aws):
     )  # the source sub-chain botocore builds when the role is first used
     assert source.access_key == botocore_key("base")
     assert cache.parses == parsed
+
+
+def test_sessions_start_with_botocores_own_handlers(aws):
+    """A copy of the built-in handlers, registered once, is what botocore registers itself:
+    same handlers, same order, for every built-in event."""
+    from botocore import handlers
+
+    ours = SharedParseSession().get_component("event_emitter")
+    theirs = botocore.session.Session().get_component("event_emitter")
+
+    def registered(emitter, event):
+        return [
+            getattr(h, "__qualname__", repr(h))
+            for h in emitter._emitter._handlers.prefix_search(event)
+        ]
+
+    events = {spec[0] for spec in handlers.BUILTIN_HANDLERS}
+    assert len(events) > 50
+    for event in sorted(events):
+        concrete = event.replace("*", "sts")
+        assert registered(ours, concrete) == registered(theirs, concrete), event
+    # A second session's handlers are its own: registering on one changes no other.
+    first, second = SharedParseSession(), SharedParseSession()
+
+    def extra(**kwargs):
+        return None
+
+    first.register("before-call.sts", extra)
+    assert registered(first.get_component("event_emitter"), "before-call.sts") != registered(
+        second.get_component("event_emitter"), "before-call.sts"
+    )
