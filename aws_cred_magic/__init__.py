@@ -57,12 +57,13 @@ def api_state() -> Any:
 
 def resolution_table(profile: str | None = None, **kwargs: Any) -> pandas.DataFrame:
     """boto3's credential chain as a DataFrame; see ``aws_cred_magic.resolve.resolution_table``."""
-    from .frames import ChainFrame, styled
     from .identity import protect_botocore_logs
     from .resolve import resolution_table as _table
 
     protect_botocore_logs()
-    frame = _table(profile, **kwargs)
+    frame = _table(profile, **kwargs)  # probes first: pandas imports while they wait
+    from .frames import ChainFrame, styled
+
     return styled(frame, ChainFrame)
 
 

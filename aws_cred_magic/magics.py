@@ -185,7 +185,6 @@ class AwsCredMagics(Magics):
             df[df.status == "shadowed"]
         """
         args = parse_argstring(self.aws_chain, line)
-        from .frames import ChainFrame, styled
         from .resolve import resolve
 
         with _usage_errors():
@@ -210,6 +209,8 @@ class AwsCredMagics(Magics):
                 args.profile, region=args.region, probe=args.probe, timeout=self.probe_timeout
             )
             context, caption = "", resolution.summary()
+        from .frames import ChainFrame, styled  # pandas: imported while probes waited
+
         frame = styled(resolution.to_frame(), ChainFrame, caption)
         if context:
             frame.attrs["context"] = context

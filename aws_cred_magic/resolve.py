@@ -307,32 +307,66 @@ def probe_bound(provider: Any, timeout: float) -> float:
     return max(timeout, 3 * per_request * attempts)
 
 
-def _load_all(providers: list[Any], probe: bool, timeout: float) -> list[_Outcome | None]:
-    """Load every provider; with ``probe`` the side-effecting ones run concurrently, each
-    waited for at most its ``probe_bound`` (all at once, not one after another). ``None``
-    marks a probe that did not finish in time."""
-    start = time.monotonic()
-    outcomes: list[_Outcome | None] = [None] * len(providers)
-    threads = []
-    local = []
-    for index, provider in enumerate(providers):  # the slow ones start first
-        if probe and _is_network_provider(provider):
+class _ProbeRun:
+    """Loading every provider of a chain. With ``probe`` the side-effecting ones start at
+    once, each in its own thread; ``finish()`` loads the local ones and waits for each
+    probe at most its ``probe_bound`` (all at once, not one after another)."""
 
-            def run(index=index, provider=provider):
-                outcomes[index] = _load(provider)
+    def __init__(self, providers: list[Any], probe: bool, timeout: float) -> None:
+        self.providers = providers
+        self.start = time.monotonic()
+        self.outcomes: list[_Outcome | None] = [None] * len(providers)
+        self.threads: list[tuple[threading.Thread, float]] = []
+        self.local: list[int] = []
+        for index, provider in enumerate(providers):  # the slow ones start first
+            if probe and _is_network_provider(provider):
+                thread = threading.Thread(
+                    target=self._run, args=(index,), daemon=True, name=f"probe-{provider.METHOD}"
+                )
+                thread.start()
+                self.threads.append((thread, probe_bound(provider, timeout)))
+            else:
+                self.local.append(index)
 
-            thread = threading.Thread(target=run, daemon=True, name=f"probe-{provider.METHOD}")
-            thread.start()
-            threads.append((thread, probe_bound(provider, timeout)))
-        else:
-            local.append(index)
-    for index in local:
-        outcomes[index] = _load(providers[index])
-    if threads:
-        _import_in_background("pandas")  # the table needs it next: import while we wait
-    for thread, bound in threads:
-        thread.join(max(0.0, start + bound - time.monotonic()))
-    return outcomes
+    def _run(self, index: int) -> None:
+        self.outcomes[index] = _load(self.providers[index])
+
+    def finish(self) -> list[_Outcome | None]:
+        """The outcomes; ``None`` marks a probe that did not finish in time."""
+        for index in self.local:
+            self.outcomes[index] = _load(self.providers[index])
+        if self.threads:
+            _import_in_background("pandas")  # the table needs it next: import while we wait
+        for thread, bound in self.threads:
+            thread.join(max(0.0, self.start + bound - time.monotonic()))
+        return list(self.outcomes)
+
+
+@dataclass
+class _EarlyProbes:
+    """Probes started on a botocore session before boto3 is even imported: boto3's import
+    (s3transfer and all) then happens while they wait instead of before."""
+
+    session: Any  # the botocore session boto3.Session is then built on
+    chain: list[Any]
+    inspected: list[Any]
+    run: _ProbeRun
+
+
+def _start_probes_early(profile: str | None, timeout: float) -> _EarlyProbes | None:
+    """Build the chain botocore will build for ``boto3.Session(profile_name=profile)`` (the
+    same botocore session, handed to boto3 next) and start its probes. ``None`` when the
+    chain cannot be built: boto3.Session() or the table then says why, as without this."""
+    from .discover import new_session
+
+    try:
+        core = new_session(profile)
+        chain = list(core.get_component("credential_provider").providers)
+    except Exception:  # reported by the normal path, which raises the same again
+        return None
+    dry = _dry_provider_classes()
+    inspected = [_inspectable(p, core, True, dry) for p in chain]
+    return _EarlyProbes(core, chain, inspected, _ProbeRun(inspected, True, timeout))
 
 
 def _import_in_background(name: str) -> None:
@@ -554,8 +588,10 @@ def build_boto3_session(
     aws_secret_access_key: str | None = None,
     aws_session_token: str | None = None,
     aws_account_id: str | None = None,
+    botocore_session: Any = None,
 ) -> boto3.Session:
-    """``boto3.Session`` with the same arguments, raising what boto3 raises.
+    """``boto3.Session`` with the same arguments, raising what boto3 raises, built on
+    ``botocore_session`` (default: a new one reading the shared parse).
 
     ``aws_account_id`` reaches boto3 only when given: boto3 before 1.37 has no such
     argument, and refusing it there is clearer than boto3's ``TypeError``.
@@ -572,7 +608,7 @@ def build_boto3_session(
             )
         account["aws_account_id"] = aws_account_id
     return boto3.Session(
-        botocore_session=new_session(),
+        botocore_session=botocore_session or new_session(),
         profile_name=profile,
         region_name=region,
         aws_access_key_id=aws_access_key_id,
@@ -598,7 +634,11 @@ def resolve(
     configuration: the error becomes a row. See ``resolution_table`` for the rules."""
     secrets = (aws_secret_access_key, aws_session_token)
     explicit_keys = any((aws_access_key_id, aws_secret_access_key, aws_session_token))
+    early = None
     if boto_session is None:
+        # Keys passed in: botocore never builds the chain, so nothing may be probed.
+        if probe and not explicit_keys and aws_account_id is None:
+            early = _start_probes_early(profile, timeout)
         try:
             boto_session = build_boto3_session(
                 profile,
@@ -607,13 +647,14 @@ def resolve(
                 aws_secret_access_key=aws_secret_access_key,
                 aws_session_token=aws_session_token,
                 aws_account_id=aws_account_id,
+                botocore_session=early.session if early else None,
             )
         except Exception as exc:  # what boto3.Session() raises before the chain runs
             return _pre_chain_failure(profile, exc, secrets)
     else:
         loaded = boto_session._session._credentials  # set by keys passed in, or a past load
         explicit_keys = explicit_keys or getattr(loaded, "method", None) == "explicit"
-    return _resolve_session(boto_session, region, explicit_keys, probe, timeout, secrets)
+    return _resolve_session(boto_session, region, explicit_keys, probe, timeout, secrets, early)
 
 
 def _pre_chain_failure(profile: str | None, exc: BaseException, secrets) -> Resolution:
@@ -650,7 +691,13 @@ def _pre_chain_failure(profile: str | None, exc: BaseException, secrets) -> Reso
 
 
 def _resolve_session(
-    boto_session: Any, region: str | None, explicit_keys: bool, probe: bool, timeout: float, secrets
+    boto_session: Any,
+    region: str | None,
+    explicit_keys: bool,
+    probe: bool,
+    timeout: float,
+    secrets,
+    early: _EarlyProbes | None = None,
 ) -> Resolution:
     from botocore.credentials import EnvProvider
 
@@ -674,7 +721,8 @@ def _resolve_session(
         return resolution
     explicit_row = _explicit_row(session) if explicit_keys else None
     try:
-        chain = list(session.get_component("credential_provider").providers)
+        resolver = None if early else session.get_component("credential_provider")
+        chain = early.chain if early else list(resolver.providers)
     except Exception as exc:  # a config value botocore cannot build its chain with
         if explicit_row is None:
             resolution.rows.append(
@@ -694,10 +742,14 @@ def _resolve_session(
 
     dry = _dry_provider_classes()
     describer = _Describer(session, files, choice.name, choice.explicit)
-    inspected = [_inspectable(p, session, probe, dry) for p in chain]
+    if early is not None:
+        inspected, run = list(early.inspected), early.run
+    else:
+        inspected = [_inspectable(p, session, probe, dry) for p in chain]
+        run = _ProbeRun(inspected, probe, timeout)
     outcomes: list[_Outcome] = []
     judged_dry: list[bool] = []  # judged from configuration (no probe, or the probe was late)
-    for index, outcome in enumerate(_load_all(inspected, probe, timeout)):
+    for index, outcome in enumerate(run.finish()):
         if outcome is None:  # the probe did not finish in time: the dry run's verdict stands
             inspected[index] = _inspectable(chain[index], session, False, dry)
             outcome = _load(inspected[index])
