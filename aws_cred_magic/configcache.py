@@ -219,18 +219,21 @@ class _BuiltinHandlers:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._emitter: Any = None
+        self._registered: list = []  # the BUILTIN_HANDLERS the emitter was built from
 
     def emitter(self) -> Any:
-        """A fresh copy of the emitter holding botocore's built-in handlers."""
+        """A fresh copy of the emitter holding botocore's built-in handlers, rebuilt when
+        the list changed (moto's ``mock_aws`` adds its stubber to it, for example)."""
         import copy
 
+        from botocore.handlers import BUILTIN_HANDLERS
         from botocore.hooks import HierarchicalEmitter
 
         with self._lock:
-            if self._emitter is None:
+            if self._emitter is None or self._registered != BUILTIN_HANDLERS:
                 emitter = HierarchicalEmitter()
                 botocore.session.Session(event_hooks=emitter)  # registers the built-ins on it
-                self._emitter = emitter
+                self._emitter, self._registered = emitter, list(BUILTIN_HANDLERS)
             return copy.copy(self._emitter)
 
 

@@ -158,6 +158,22 @@ def test_sessions_start_with_botocores_own_handlers(aws):
     for event in sorted(events):
         concrete = event.replace("*", "sts")
         assert registered(ours, concrete) == registered(theirs, concrete), event
+
+    # A handler added to botocore's built-ins later (as moto's mock does) is there too.
+    def added(**kwargs):
+        return None
+
+    handlers.BUILTIN_HANDLERS.append(("before-send", added))
+    try:
+        assert "test_sessions_start_with_botocores_own_handlers.<locals>.added" in registered(
+            SharedParseSession().get_component("event_emitter"), "before-send.sts"
+        )
+    finally:
+        handlers.BUILTIN_HANDLERS.remove(("before-send", added))
+    assert not any(
+        "added" in name
+        for name in registered(SharedParseSession().get_component("event_emitter"), "before-send")
+    )
     # A second session's handlers are its own: registering on one changes no other.
     first, second = SharedParseSession(), SharedParseSession()
 
