@@ -30,6 +30,9 @@ build_package() {  # build_package: sdist and wheel into dist/, checked as an in
   .venv/bin/python -m build -q --no-isolation --outdir dist . >/dev/null
   .venv/bin/twine check --strict dist/*
   .venv/bin/check-wheel-contents dist/*.whl
+  # The compat jobs run the tests shipped in the sdist (conftest.py included), not ./tests.
+  mkdir dist/sdist
+  tar -xzf dist/*.tar.gz -C dist/sdist --strip-components=1
 }
 
 # The tests that run on other versions than the pinned ones: the engine's parity with
@@ -48,9 +51,9 @@ compat_run() {  # compat_run NAME WHEEL-SPEC UV-PIP-ARGS...: the wheel in .venv-
   .venv/bin/uv pip list -q --python "$venv/bin/python" 2>/dev/null \
     | grep -iE '^(boto3|botocore|ipython|ipywidgets|pandas|numpy|s3fs|aiobotocore) ' \
     | tr -s ' ' | paste -sd ',' | sed "s/^/   $name: /"
-  # The tests run from a copy, so `import aws_cred_magic` is the installed wheel, not ./
+  # The sdist's tests run from a copy, so `import aws_cred_magic` is the installed wheel.
   work=$(mktemp -d)
-  cp -r tests "$work/"
+  cp -r dist/sdist/tests "$work/"
   (cd "$work" && "$OLDPWD/$venv/bin/python" -m pytest -q -p no:cacheprovider --timeout=300 \
     $COMPAT_TESTS) || { rm -rf "$work"; return 1; }
   rm -rf "$work"
