@@ -51,9 +51,10 @@ compat_run() {  # compat_run NAME WHEEL-SPEC UV-PIP-ARGS...: the wheel in .venv-
   .venv/bin/uv pip list -q --python "$venv/bin/python" 2>/dev/null \
     | grep -iE '^(boto3|botocore|ipython|ipywidgets|pandas|numpy|s3fs|aiobotocore) ' \
     | tr -s ' ' | paste -sd ',' | sed "s/^/   $name: /"
-  # The sdist's tests run from a copy, so `import aws_cred_magic` is the installed wheel.
+  # The unpacked sdist without its package: its tests run on the installed wheel.
   work=$(mktemp -d)
-  cp -r dist/sdist/tests "$work/"
+  cp -r dist/sdist/. "$work/"
+  rm -rf "$work/aws_cred_magic"
   (cd "$work" && "$OLDPWD/$venv/bin/python" -m pytest -q -p no:cacheprovider --timeout=300 \
     $COMPAT_TESTS) || { rm -rf "$work"; return 1; }
   rm -rf "$work"

@@ -77,3 +77,21 @@ def test_account_id_reaches_boto3_where_it_is_known(aws):
         aws_account_id="123456789012",
     )
     assert session.get_credentials().account_id == "123456789012"
+
+
+def test_floor_pins_are_the_declared_minimums():
+    """scripts/floors.py (what the floor job installs) pins every dependency of
+    pyproject.toml at its minimum, with botocore at boto3's and numpy 1 for pandas < 2.2.2."""
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    spec = importlib.util.spec_from_file_location("floors", root / "scripts" / "floors.py")
+    floors = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(floors)
+    pins = floors.floors(root / "pyproject.toml")
+    names = {pin.split("=")[0].split("<")[0] for pin in pins}
+    assert {"ipython", "ipywidgets", "boto3", "botocore", "pandas", "numpy"} <= names
+    boto3_pin = next(p for p in pins if p.startswith("boto3=="))
+    assert boto3_pin.replace("boto3", "botocore") in pins
+    assert "numpy<2" in pins
