@@ -50,9 +50,15 @@ def _rest_of_block(first: str, max_lines: int = 8) -> str:
     box joins the lines into one, which is complete at once."""
     text = Secret(first)
     for _ in range(max_lines):
-        if block_is_complete(text) and not _more_pending():
+        complete = block_is_complete(text)
+        if complete and not _more_pending():
             break
-        more = _ask("")
+        try:
+            more = _ask("")
+        except AwsCredError:  # Ctrl-D after a complete block ends it; before, it cancels
+            if complete:
+                break
+            raise
         if not more.strip():
             break
         text = Secret(text + "\n" + more)
@@ -85,9 +91,49 @@ def _ask(prompt: str) -> Secret:
     """A hidden prompt; Ctrl-D (EOF) or Ctrl-C there cancels in one line, changing nothing.
     The answer is a ``Secret``: a verbose traceback shows ``<secret>`` for it."""
     try:
-        return Secret(getpass.getpass(prompt))
+        return Secret(_hidden_line(prompt) if _in_terminal() else getpass.getpass(prompt))
     except (EOFError, KeyboardInterrupt):
         raise AwsCredError("Cancelled at the prompt: nothing changed.") from None
+
+
+_REAL_GETPASS = getpass.getpass
+
+
+def _in_terminal() -> bool:
+    """Terminal IPython (not a kernel, whose getpass asks the front end; not a test that
+    replaced getpass): the prompt is read from the terminal directly."""
+    import sys
+
+    try:
+        return getpass.getpass is _REAL_GETPASS and sys.stdin.isatty()
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def _hidden_line(prompt: str) -> str:
+    """One line read from the terminal with echo off, like ``getpass`` but without its
+    ``TCSAFLUSH``, which throws away the rest of a block pasted at once (the lines after the
+    first would be lost, or a token's remainder left for the IPython prompt)."""
+    import os
+    import sys
+    import termios
+
+    fd = sys.stdin.fileno()
+    old = termios.tcgetattr(fd)
+    quiet = termios.tcgetattr(fd)
+    quiet[3] &= ~termios.ECHO
+    sys.stdout.write(prompt)
+    sys.stdout.flush()
+    termios.tcsetattr(fd, termios.TCSANOW, quiet)
+    try:
+        data = os.read(fd, 65536)  # canonical mode: at most one line per read
+    finally:
+        termios.tcsetattr(fd, termios.TCSANOW, old)
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+    if not data:  # Ctrl-D on an empty line
+        raise EOFError
+    return data.decode("utf-8", "replace").rstrip("\r\n")
 
 
 @magics_class

@@ -89,3 +89,89 @@ def test_terminal_ipython_shows_text_and_reads_pasted_lines_hidden(aws, sts):
     # ...and no line of it reached IPython: not as a cell, not in the history, nowhere.
     assert "export AWS_SECRET_ACCESS_KEY" not in output
     assert CANARY_SECRET not in output and CANARY_TOKEN not in output
+
+
+def test_real_terminal_ctrl_d_and_a_broken_paste_are_one_line(aws):
+    """In a pty, as a user types: Ctrl-D at the hidden prompt cancels in one line; a token
+    broken across lines, pasted at once, is refused naming the variable, and the rest of the
+    token is read hidden instead of reaching IPython's prompt and history."""
+    import pexpect
+
+    aws.write_credentials(
+        "[dev]\naws_access_key_id = AKIATESTDEV000000002\n"
+        f"aws_secret_access_key = {CANARY_SECRET}\n"
+    )
+    aws.write_config("[profile dev]\nregion = us-east-2\n")
+    child = pexpect.spawn(
+        sys.executable,
+        [
+            "-m",
+            "IPython",
+            "--simple-prompt",
+            "--quick",
+            "--no-banner",
+            "--colors=nocolor",
+            "--HistoryManager.hist_file=:memory:",
+        ],
+        env=dict(os.environ, TERM="dumb"),
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(40, 200),
+    )
+    try:
+        child.expect(r"In \[1\]: ")
+        child.sendline("%load_ext aws_cred_magic")
+        child.expect(r"In \[2\]: ")
+        child.sendline("%aws_use dev")
+        child.expect(r"In \[3\]: ")
+        child.sendline("%aws_keys")
+        child.expect("paste the whole block\\): ")
+        child.sendcontrol("d")
+        child.expect(r"In \[4\]: ")
+        cancelled = child.before
+        child.sendline("%aws_keys")
+        child.expect("paste the whole block\\): ")
+        rest = CANARY_TOKEN[40:]
+        child.send(
+            f'export AWS_ACCESS_KEY_ID="{TEMP_KEY_ID}"\n'
+            f'export AWS_SECRET_ACCESS_KEY="{CANARY_SECRET}"\n'
+            f"export AWS_SESSION_TOKEN={CANARY_TOKEN[:40]}\n{rest}\n"
+        )
+        child.expect(r"In \[\d+\]: ")
+        refused = child.before
+        child.sendline("%history -n")
+        child.expect(r"In \[\d+\]: ")
+        history = child.before
+        child.sendline("session.get_credentials().access_key[-4:]")
+        child.expect(r"In \[\d+\]: ")
+        still = child.before
+        # The same block whole, pasted at once: every line is read (none thrown away).
+        child.sendline("%aws_keys --var portal")
+        child.expect("paste the whole block\\): ")
+        child.send(
+            f'export AWS_ACCESS_KEY_ID="{TEMP_KEY_ID}"\n'
+            f'export AWS_SECRET_ACCESS_KEY="{CANARY_SECRET}"\n'
+            f'export AWS_SESSION_TOKEN="{CANARY_TOKEN}"\n'
+        )
+        child.expect(r"In \[\d+\]: ")
+        pasted = child.before
+        # Typed one value per prompt.
+        child.sendline("%aws_keys --var typed")
+        for answer in (TEMP_KEY_ID, CANARY_SECRET, CANARY_TOKEN):
+            child.expect(": ")
+            child.sendline(answer)
+        child.expect(r"In \[\d+\]: ")
+        typed = child.before
+    finally:
+        child.sendline("exit")
+        child.close(force=True)
+    assert "UsageError: Cancelled at the prompt: nothing changed." in cancelled
+    assert "Traceback" not in cancelled + refused
+    assert "UsageError: The value of AWS_SESSION_TOKEN seems broken across lines" in refused
+    for text in (refused, history):
+        assert rest[:20] not in text and CANARY_SECRET not in text and CANARY_TOKEN[:40] not in text
+    assert "'0002'" in still  # the previous session is still the current one
+    assert "portal = keys entered with %aws_keys: explicit ****************0002" in pasted
+    assert "typed = keys entered with %aws_keys: explicit ****************0002" in typed
+    for text in (pasted, typed):
+        assert CANARY_SECRET not in text and CANARY_TOKEN[:40] not in text
