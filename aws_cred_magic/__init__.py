@@ -26,7 +26,9 @@ __all__ = [
     "assume_role",
     "load_ipython_extension",
     "mask_access_key",
+    "export_env",
     "panel",
+    "pyarrow_filesystem",
     "profiles",
     "resolution_table",
     "storage_options",
@@ -151,12 +153,48 @@ def whoami(session: boto3.Session | None = None) -> Identity:
     return _whoami(session or state.current_session(), timeout=state.timeout)
 
 
-def storage_options(session: boto3.Session | None = None) -> dict:
-    """The ``storage_options`` pandas and s3fs accept, for ``session`` (default: current)."""
+def storage_options(session: boto3.Session | None = None, *, reader: str = "pandas") -> dict:
+    """The ``storage_options`` for ``session`` (default: current), with its keys as they are
+    now (refreshed first if due; one clear ``AwsCredError`` if they expired).
+
+    ``reader="pandas"`` (or ``"s3fs"``) for ``pd.read_csv("s3://…", storage_options=…)``;
+    ``reader="polars"`` for ``pl.read_csv("s3://…", storage_options=…)``. The repr hides the
+    secrets. Call it again for each read when the keys are temporary.
+    """
+    from .export import fresh_credentials, polars_storage_options
     from .sessions import storage_options_for
 
     state = api_state()
-    return storage_options_for(session or state.current_session(), state.timeout)
+    session = session or state.current_session()
+    if reader in ("pandas", "s3fs"):
+        fresh_credentials(session, timeout=state.timeout)  # bounded refresh, clear expiry
+        return storage_options_for(session, state.timeout)
+    if reader == "polars":
+        return polars_storage_options(session, timeout=state.timeout)
+    raise AwsCredError(f"reader must be 'pandas', 's3fs' or 'polars', not {reader!r}.")
+
+
+def pyarrow_filesystem(session: boto3.Session | None = None) -> Any:
+    """A ``pyarrow.fs.S3FileSystem`` with ``session``'s keys (default: current), refreshed
+    first if due: ``pq.read_table("bucket/key", filesystem=aws_cred_magic.pyarrow_filesystem(s))``.
+    """
+    from .export import pyarrow_filesystem as _filesystem
+
+    state = api_state()
+    return _filesystem(session or state.current_session(), timeout=state.timeout)
+
+
+def export_env(on: bool = True) -> str:
+    """Turn the environment export on or off (``%config AwsCredMagics.export_env``): every
+    switch then exports the current session as AWS_* for libraries that read them."""
+    from .sessions import Settings
+
+    state = api_state()
+    if isinstance(state.settings, Settings):  # no extension loaded: this state only
+        state.settings.export_env = on
+        return state.set_export_env(on)
+    state.settings.export_env = on  # the magics' traitlet: its observer exports
+    return "export on" if on else "export off"
 
 
 def panel() -> Any:

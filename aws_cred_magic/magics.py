@@ -20,7 +20,7 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
-from traitlets import Bool, Float, Integer, Unicode
+from traitlets import Bool, Float, Integer, Unicode, observe
 
 from .errors import AwsCredError, describe_error
 from .identity import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT
@@ -156,10 +156,32 @@ class AwsCredMagics(Magics):
         help="How many GetCallerIdentity calls %aws_whoami --all / --sessions keep in flight.",
     ).tag(config=True)
 
+    export_env = Bool(
+        False,
+        help="Also export the current session as AWS_* variables on every switch (and keep "
+        "them fresh before each cell), so pandas s3://, polars, pyarrow and !aws follow it.",
+    ).tag(config=True)
+
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:
         super().__init__(shell=shell, **kwargs)
         user_ns = shell.user_ns if shell is not None else None
         self.state = CredentialState(Namespace(user_ns), settings=self)
+
+    @observe("export_env")
+    def _on_export_env(self, change: Any) -> None:
+        try:
+            print(self.state.set_export_env(bool(change["new"])))
+        except AwsCredError as exc:
+            self.export_env = False  # an opt-in that could not export is not on
+            raise UsageError(str(exc)) from None
+
+    def _before_cell(self, info: Any = None) -> None:
+        """pre_run_cell: re-export keys botocore refreshed; one warning line if it failed."""
+        import sys
+
+        message = self.state.env_export.refresh()
+        if message:
+            print(message, file=sys.stderr)
 
     # ------------------------------------------------------------------ identity
     @magic_arguments()
@@ -292,6 +314,9 @@ class AwsCredMagics(Magics):
     @argument("--region", "-r", help="Region for the session (default: the profile's).")
     @argument("--var", "-v", help="Variable name for the session (default: session).")
     @argument("--check", action="store_true", help="Also call STS to confirm who you are.")
+    @argument(
+        "--env", action="store_true", help="Also export it as AWS_* from now on (export_env)."
+    )
     @line_magic
     def aws_use(self, line: str) -> None:
         """Switch to a profile without restarting the kernel.
@@ -315,6 +340,7 @@ class AwsCredMagics(Magics):
                 args.profile, region=args.region, var=args.var, check=args.check
             )
         print(record.summary())
+        self._env_flag(args.env, record)
 
     @magic_arguments()
     @argument("--region", "-r", help="Region for the session.")
@@ -375,6 +401,9 @@ class AwsCredMagics(Magics):
     @argument("--mfa-serial", help="MFA device ARN, if the role requires MFA (prompts).")
     @argument("--region", "-r", help="Region for the session (default: the source's).")
     @argument("--var", "-v", help="Variable name for the session (default: session).")
+    @argument(
+        "--env", action="store_true", help="Also export it as AWS_* from now on (export_env)."
+    )
     @line_magic
     def aws_assume(self, line: str) -> None:
         """Assume any IAM role, without writing it into ~/.aws/config.
@@ -425,6 +454,16 @@ class AwsCredMagics(Magics):
                 var=var,
             )
         print(f"{record.summary()}\n  lineage: {record.lineage}")
+        self._env_flag(args.env, record)
+
+    def _env_flag(self, wanted: bool, record: SessionRecord) -> None:
+        """``--env``: turn the export_env opt-in on (it sticks for later switches)."""
+        if not wanted:
+            return
+        if record.name != self.session_var:
+            print(f"note: --env exports the current session {self.session_var}, not {record.name}")
+        if not self.export_env:
+            self.export_env = True  # the observer exports the current session now
 
     @magic_arguments()
     @argument("profile", help="The profile the cell runs as.")
@@ -554,6 +593,7 @@ def load_extension(ipython: Any) -> AwsCredMagics:
         return existing
     magics = AwsCredMagics(ipython)
     ipython.register_magics(magics)
+    ipython.events.register("pre_run_cell", magics._before_cell)
     if magics not in ipython.configurables:
         ipython.configurables.append(magics)
     return magics
@@ -565,6 +605,8 @@ def unload_extension(ipython: Any) -> None:
     if magics is None:
         return
     magics.state.close()
+    if magics._before_cell in ipython.events.callbacks["pre_run_cell"]:
+        ipython.events.unregister("pre_run_cell", magics._before_cell)
     table = ipython.magics_manager.magics
     for kind, names in magics.magics.items():
         for name in names:

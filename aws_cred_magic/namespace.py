@@ -108,6 +108,20 @@ class Namespace:
                 os.environ.pop(name, None)
         return names
 
+    def set_env(self, values: dict[str, str | None]) -> list[str]:
+        """Set (or, for ``None``, remove) each variable, remembering the value from before the
+        first change so ``unset_env`` can put it back; return the names now set."""
+        names = []
+        for name, value in values.items():
+            if name not in self._env_before:
+                self._env_before[name] = os.environ.get(name)
+            if value:
+                os.environ[name] = value
+                names.append(name)
+            else:
+                os.environ.pop(name, None)
+        return names
+
     def unset_env(self) -> list[str]:
         """Put back the AWS_* variables as they were before ``export_env``."""
         names = list(self._env_before)

@@ -149,6 +149,7 @@ class Settings:
     set_default_session: bool = True
     timeout: float = DEFAULT_TIMEOUT
     concurrency: int = DEFAULT_CONCURRENCY
+    export_env: bool = False  # every switch also exports AWS_* for other libraries
 
 
 IdentityListener = Callable[["SessionRecord", Identity | None, AwsCredError | None], None]
@@ -171,6 +172,9 @@ class CredentialState:
         self._temporary_depth = 0  # inside %%aws_profile: switching would be undone
         self.closed = False  # the extension was unloaded
         self.panel: Any = None  # the one panel over this state, once shown
+        from .export import EnvExport
+
+        self.env_export = EnvExport(self)  # what the export_env opt-in exported last
 
     # ------------------------------------------------------------------ settings shortcuts
     @property
@@ -367,11 +371,33 @@ class CredentialState:
         if self.closed:
             raise AwsCredError("aws_cred_magic was unloaded: %load_ext aws_cred_magic again.")
         protect_botocore_logs()  # the user's own calls with it log its token at DEBUG
+        exported = self._environment_if_wanted(record)  # may fail: before anything changes
         self.records[record.name] = record
         self.namespace.inject(record.name, record.session)
         if record.name == self.session_var and self.settings.set_default_session:
             self.namespace.set_boto3_default(record.session)
+        if exported is not None:
+            self.env_export.export(record, exported)
         self._changed()
+
+    def _environment_if_wanted(self, record: SessionRecord) -> dict[str, str | None] | None:
+        """With the export_env opt-in, the AWS_* values for the current session's identity."""
+        if record.name == self.session_var and getattr(self.settings, "export_env", False):
+            from .export import environment_for
+
+            return environment_for(record, timeout=self.timeout)
+        return None
+
+    def set_export_env(self, on: bool) -> str:
+        """Turn the opt-in on (exporting the current session now) or off (restoring the
+        environment as it was)."""
+        if not on:
+            names = self.env_export.clear()
+            return f"export off: restored {', '.join(names)}" if names else "export off"
+        record = self.current_record()
+        if record is None:
+            return "export on: the next session you choose is exported to AWS_*"
+        return self.env_export.export(record)
 
     def assume_role(self, role_arn: str, **options: Any) -> SessionRecord:
         """Assume ``role_arn`` from a named session, a profile or the current session, and
@@ -392,6 +418,8 @@ class CredentialState:
         self.namespace.remove(name, record.session)
         if self.namespace.boto3_default() is record.session:
             self.namespace.restore_boto3_default()
+        if self.env_export.record is record:  # its keys must not outlive it in AWS_*
+            self.env_export.clear()
         self._changed()
 
     @contextmanager
@@ -555,7 +583,9 @@ class CredentialState:
     def export_env(self, var: str | None = None) -> str:
         """Put the session's keys into AWS_* variables for ``!aws …`` and subprocesses."""
         session, _origin = self.session_for(var)
-        frozen = frozen_credentials(session, self.timeout)
+        from .export import fresh_credentials
+
+        frozen = fresh_credentials(session, timeout=self.timeout)
         # botocore re-reads AWS_DEFAULT_REGION on every access: without a pin, exporting it
         # would silently move every session made without --region to this one's region.
         for held in [session, *(record.session for record in self.records.values())]:
@@ -568,6 +598,7 @@ class CredentialState:
         )
 
     def unset_env(self) -> str:
+        self.env_export.record = None  # nothing left to refresh
         names = self.namespace.unset_env()
         if not names:
             return "nothing to unset: %aws_env has not exported anything"
@@ -579,7 +610,7 @@ class CredentialState:
         if self.panel is not None:
             self.panel.close()
             self.panel = None
-        self.namespace.unset_env()
+        self.env_export.clear()
         for name, record in list(self.records.items()):
             self.namespace.remove(name, record.session)
         self.namespace.restore_boto3_default()
@@ -633,7 +664,13 @@ class StorageOptions(dict):
 
     def __repr__(self) -> str:
         shown = {
-            k: (mask_access_key(v) if k == "key" else "<hidden>" if k in ("secret", "token") else v)
+            k: (
+                mask_access_key(v)
+                if k in ("key", "aws_access_key_id")
+                else "<hidden>"
+                if k in ("secret", "token") or "secret" in k or "token" in k
+                else v
+            )
             for k, v in self.items()
         }
         return f"StorageOptions({shown!r})"

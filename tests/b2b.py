@@ -94,3 +94,51 @@ def build_b2b(moto_url: str) -> B2BWorld:
 
 def enforce(moto_url: str, on: bool) -> None:
     moto_reset_auth(moto_url, "0" if on else "inf")
+
+
+# --------------------------------------------------------------------------- a shell
+def shell_with_extension():
+    """A fresh in-process IPython shell with the extension loaded (a fixture's body)."""
+    import atexit
+
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    config = Config()
+    config.HistoryManager.hist_file = ":memory:"
+    InteractiveShell.clear_instance()
+    shell = InteractiveShell.instance(config=config)
+    shell.run_line_magic("load_ext", "aws_cred_magic")
+    yield shell
+    if "aws_cred_magic" in shell.extension_manager.loaded:
+        shell.run_line_magic("unload_ext", "aws_cred_magic")
+    atexit.unregister(shell.atexit_operations)
+    InteractiveShell.clear_instance()
+
+
+def run(ip, code: str):
+    from IPython.utils.capture import capture_output
+
+    with capture_output() as captured:
+        result = ip.run_cell(code, store_history=True)
+    return result, captured
+
+
+def ok(ip, code: str) -> str:
+    """Run ``code``; it must succeed. Returns what it printed."""
+    result, captured = run(ip, code)
+    assert result.error_in_exec is None and result.error_before_exec is None, (
+        captured.stdout + captured.stderr
+    )
+    return captured.stdout
+
+
+def usage_error(ip, code: str) -> str:
+    """Run ``code``; it must fail with exactly UsageError and one line. Returns the line."""
+    from IPython.core.error import UsageError
+
+    result, captured = run(ip, code)
+    assert type(result.error_in_exec) is UsageError, (result.error_in_exec, captured.stdout)
+    message = str(result.error_in_exec)
+    assert "\n" not in message
+    return message

@@ -379,3 +379,34 @@ def profiles(aws) -> AwsWorld:
         """
     )
     return aws
+
+
+# --------------------------------------------------------------------------- B2B roles (issue 11)
+
+
+@pytest.fixture(scope="module")
+def b2b_world(moto_server):
+    """Customer roles with external IDs, per-role buckets and a role chain (tests/b2b.py)."""
+    from .b2b import build_b2b
+
+    return build_b2b(moto_server)
+
+
+@pytest.fixture
+def b2b(b2b_world, sts, aws):
+    """The B2B world with moto's IAM enforcement on, the service user's keys as ``default``."""
+    from .b2b import enforce
+
+    aws.write_credentials(
+        f"""
+        [default]
+        aws_access_key_id = {b2b_world.key_id}
+        aws_secret_access_key = {b2b_world.secret}
+        """
+    )
+    aws.write_config("[default]\nregion = us-east-1\n")
+    enforce(sts, True)
+    try:
+        yield b2b_world
+    finally:
+        enforce(sts, False)

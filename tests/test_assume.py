@@ -7,7 +7,6 @@ identity was used.
 
 from __future__ import annotations
 
-import atexit
 import datetime as dt
 import re
 import time
@@ -16,78 +15,19 @@ import boto3
 import botocore.credentials
 import pytest
 from botocore.exceptions import ClientError
-from IPython.core.error import UsageError
-from IPython.core.interactiveshell import InteractiveShell
-from IPython.utils.capture import capture_output
-from traitlets.config import Config
 
 import aws_cred_magic
 from aws_cred_magic.assume import role_request
 from aws_cred_magic.errors import AwsCredError
 
-from .b2b import B2BWorld, build_b2b, enforce
+from .b2b import ok, shell_with_extension, usage_error
 
 GOOD_ARN = "arn:aws:iam::123456789012:role/reader"
 
 
-@pytest.fixture(scope="module")
-def b2b_world(moto_server) -> B2BWorld:
-    return build_b2b(moto_server)
-
-
-@pytest.fixture
-def b2b(b2b_world, sts, aws) -> B2BWorld:
-    """The B2B world, enforcement on, the service user's keys as profile ``default``."""
-    world = b2b_world
-    aws.write_credentials(
-        f"""
-        [default]
-        aws_access_key_id = {world.key_id}
-        aws_secret_access_key = {world.secret}
-        """
-    )
-    aws.write_config("[default]\nregion = us-east-1\n")
-    enforce(sts, True)
-    try:
-        yield world
-    finally:
-        enforce(sts, False)
-
-
 @pytest.fixture
 def ip(aws):
-    config = Config()
-    config.HistoryManager.hist_file = ":memory:"
-    InteractiveShell.clear_instance()
-    shell = InteractiveShell.instance(config=config)
-    shell.run_line_magic("load_ext", "aws_cred_magic")
-    yield shell
-    if "aws_cred_magic" in shell.extension_manager.loaded:
-        shell.run_line_magic("unload_ext", "aws_cred_magic")
-    atexit.unregister(shell.atexit_operations)
-    InteractiveShell.clear_instance()
-
-
-def run(ip, code: str):
-    with capture_output() as captured:
-        result = ip.run_cell(code, store_history=True)
-    return result, captured
-
-
-def ok(ip, code: str) -> str:
-    result, captured = run(ip, code)
-    assert result.error_in_exec is None and result.error_before_exec is None, (
-        captured.stdout + captured.stderr
-    )
-    return captured.stdout
-
-
-def usage_error(ip, code: str) -> str:
-    result, captured = run(ip, code)
-    assert type(result.error_in_exec) is UsageError, (result.error_in_exec, captured.stdout)
-    message = str(result.error_in_exec)
-    assert "\n" not in message
-    return message
+    yield from shell_with_extension()
 
 
 def arn_of(session) -> str:
