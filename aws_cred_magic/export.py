@@ -58,9 +58,9 @@ def fresh_credentials(session: boto3.Session, *, timeout: float, name: str = "")
         with _bounded_credential_calls(session, timeout):
             credentials = session.get_credentials()
             if credentials is None:
-                raise AwsCredError(
-                    f"{label}no credentials (NoCredentialsError): run %aws_chain to see why."
-                )
+                from botocore.exceptions import NoCredentialsError
+
+                raise NoCredentialsError()
             frozen = credentials.get_frozen_credentials()
     except AwsCredError:
         raise

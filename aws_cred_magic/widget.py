@@ -348,9 +348,14 @@ class CredentialPanel:
             ]
         )
 
-        self._tabs = w.Tab(children=[profile_tab, keys_tab])
+        from .widget_assume import AssumeRoleTab, ExportToggle
+
+        self._assume = AssumeRoleTab(state, [e.name for e in self.controller.entries])
+        self._tabs = w.Tab(children=[profile_tab, keys_tab, self._assume.widget])
         self._tabs.set_title(0, "Profile")
         self._tabs.set_title(1, "Temporary keys")
+        self._tabs.set_title(2, "Assume role")
+        self._export = ExportToggle(state, self._show_message_later)
 
         self._var = w.Text(
             value=state_var,
@@ -370,6 +375,7 @@ class CredentialPanel:
                 w.HTML("<b>AWS credentials</b>"),
                 self._tabs,
                 w.HBox([self._var, self._apply]),
+                self._export.widget,
                 self._message,
                 self._status,
                 self._show_chain,
@@ -401,6 +407,7 @@ class CredentialPanel:
         self._apply.on_click(self._on_apply_click)
         self._show_chain.observe(self._on_chain_toggle, names="value")
         self._sync_from_state()
+        state.observe(self._on_sessions_change)
         if record is not None:
             self.controller.check_identity(record)
 
@@ -475,6 +482,10 @@ class CredentialPanel:
     def _clear_secrets(self) -> None:
         for field in (self._block, self._key_id, self._secret, self._token, self._mfa):
             field.value = ""
+        self._assume.clear_secrets()
+
+    def _show_message_later(self, text: str, error: bool) -> None:
+        self._show_message(text, error=error)
 
     def _guard(self, action: Callable[[], Any]) -> None:
         """Run a callback so that every failure is shown in the panel, never lost."""
@@ -505,6 +516,7 @@ class CredentialPanel:
         def refresh() -> None:
             self.controller.load_profiles()
             self._fill_profiles()
+            self._assume.refresh_sources([e.name for e in self.controller.entries])
             self._show_message(f"{len(self.controller.entries)} profiles loaded", error=False)
 
         self._guard(refresh)
@@ -513,7 +525,10 @@ class CredentialPanel:
         def apply() -> None:
             self._show_message("")
             try:
-                if self._tabs.selected_index == 1:
+                if self._tabs.selected_index == 2:
+                    record = self._assume.apply(_check_var(self._var.value))
+                    self.controller._check_applied(record)
+                elif self._tabs.selected_index == 1:
                     self.controller.apply_keys(
                         block=self._block.value,
                         access_key_id=self._key_id.value,
@@ -538,6 +553,10 @@ class CredentialPanel:
         if self._show_chain.value:
             self._guard(self._refresh_chain)
 
+    def _on_sessions_change(self, state: Any) -> None:
+        """Named sessions come and go: the Assume role tab's sources follow."""
+        self._assume.refresh_sources()
+
     def _on_chain_toggle(self, change: Any) -> None:
         if change["new"]:
             self._guard(self._refresh_chain)
@@ -555,6 +574,8 @@ class CredentialPanel:
         """Stop listening to the state and close the widgets: all of them, since closing a
         box leaves its children's (and layouts') models open in the kernel."""
         self.controller.close()
+        self._export.close()
+        self.controller.state.unobserve(self._on_sessions_change)
         if self.controller.state.panel is self:
             self.controller.state.panel = None
         for widget in _widget_tree(self.widget):
