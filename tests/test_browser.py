@@ -373,7 +373,8 @@ def test_panel_pasted_keys_switch_identity_and_never_reach_the_file(page, lab):
     saved = json.loads(text)
     state = saved["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
     passwords = [m for m in state.values() if m["model_name"] == "PasswordModel"]
-    assert len(passwords) == 4, "the saved widget state should hold the four Password fields"
+    # Key id, secret, token, pasted block, and the Assume role tab's external ID.
+    assert len(passwords) == 5, "the saved widget state should hold the five Password fields"
     assert all(m["state"].get("value", "") == "" for m in passwords)
     assert "444444444444" in json.dumps(saved["cells"][2]["outputs"])
 
