@@ -5,7 +5,7 @@ current session is left exactly as it was. Settings are traitlets::
 
     %config AwsCredMagics.session_var = "s"          # inject sessions as `s`
     %config AwsCredMagics.set_default_session = False  # leave boto3's default alone
-    %config AwsCredMagics.timeout = 10.0              # seconds for STS
+    %config AwsCredMagics.timeout = 10.0              # STS, role refreshes, credential_process
     %config AwsCredMagics.probe_timeout = 2.0         # seconds for %aws_chain --probe
     %config AwsCredMagics.concurrency = 16            # calls --all keeps in flight
 """
@@ -146,7 +146,11 @@ class AwsCredMagics(Magics):
     set_default_session = Bool(
         True, help="Point boto3's default session (boto3.client(...)) at the chosen session."
     ).tag(config=True)
-    timeout = Float(DEFAULT_TIMEOUT, help="Seconds to wait for STS.").tag(config=True)
+    timeout = Float(
+        DEFAULT_TIMEOUT,
+        help="Seconds to wait for STS, for a role's refresh and for each credential_process "
+        "(stopped with its children when the time is up).",
+    ).tag(config=True)
     probe_timeout = Float(
         DEFAULT_PROBE_TIMEOUT,
         help="Seconds %aws_chain --probe waits, in all, for processes and credential endpoints.",
