@@ -34,6 +34,14 @@ _SECRET_PARAMETER = re.compile(
 )
 # A web identity token (JWT): three base64url parts joined by dots.
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
+# IAM Identity Center: access and refresh tokens (aoa…, aor…), client secrets (base64 JSON,
+# eyJ…), and the value of any field that carries one (JSON bodies, headers, query strings).
+_SSO_TOKEN = re.compile(r"\bao[ar][A-Za-z0-9+/=:_-]{16,}")
+_BASE64_JSON = re.compile(r"\beyJ[A-Za-z0-9_=-]{16,}(?:\.[A-Za-z0-9_=-]*)*")
+_TOKEN_FIELD = re.compile(
+    r"(?i)([\"']?\b(?:access_?token|refresh_?token|client_?secret|device_?code|id_?token|"
+    r"x-amz-sso_bearer_token)[\"']?\s*[:=]\s*b?[\"']?)[^\"'&\s,}]+"
+)
 _KEY_ID_LIKE = re.compile(
     r"\b((?:AKIA|ASIA|AROA|AIDA|ABIA|ACCA|AGPA|ANPA|ANVA|APKA|AIPA)[A-Z0-9]{12,})\b"
 )
@@ -93,7 +101,10 @@ def scrub(text: object, secrets: Iterable[str | None] = ()) -> str:
         if secret and len(secret) >= 4:
             result = result.replace(secret, REDACTED)
     result = _SECRET_PARAMETER.sub(lambda m: f"{m.group(1)}={REDACTED}", result)
+    result = _TOKEN_FIELD.sub(lambda m: m.group(1) + REDACTED, result)
     result = _JWT.sub(REDACTED, result)
+    result = _SSO_TOKEN.sub(REDACTED, result)
+    result = _BASE64_JSON.sub(REDACTED, result)
     result = _SECRET_LIKE.sub(REDACTED, result)
     return _KEY_ID_LIKE.sub(lambda m: mask_access_key(m.group(1)), result)
 

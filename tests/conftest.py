@@ -112,6 +112,9 @@ def isolate_environment(monkeypatch: pytest.MonkeyPatch, home: Path) -> AwsWorld
     from botocore.credentials import SSOProvider
 
     monkeypatch.setattr(SSOProvider, "_SSO_TOKEN_CACHE_DIR", str(aws_dir / "sso" / "cache"))
+    from botocore.tokens import SSOTokenProvider  # sso-session tokens: its own copy of the path
+
+    monkeypatch.setattr(SSOTokenProvider, "_SSO_TOKEN_CACHE_DIR", str(aws_dir / "sso" / "cache"))
     import boto3
 
     monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
