@@ -8,6 +8,7 @@ nor ipywidgets: each loads when first needed.
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
 
 from .errors import AwsCredError
@@ -31,6 +32,7 @@ __all__ = [
     "pyarrow_filesystem",
     "profiles",
     "resolution_table",
+    "sso_login",
     "storage_options",
     "unload_ipython_extension",
     "use_keys",
@@ -43,8 +45,6 @@ def api_state() -> Any:
     """The state behind the Python API: the IPython shell's when the extension is loaded
     (so the API and the magics share sessions), else a fresh one whose "current" session
     is boto3's default."""
-    import sys
-
     from .sessions import CredentialState
 
     if "IPython" in sys.modules:  # never import IPython just to find out
@@ -195,6 +195,26 @@ def export_env(on: bool = True) -> str:
         return state.set_export_env(on)
     state.settings.export_env = on  # the magics' traitlet: its observer exports
     return "export on" if on else "export off"
+
+
+def sso_login(profile: str | None = None, *, sso_session: str | None = None) -> Any:
+    """Sign in to IAM Identity Center (SSO) for ``profile`` or ``sso_session``, as
+    ``%aws_sso_login`` does: in Jupyter it returns the sign-in view (link, code, countdown,
+    Cancel; ``.wait()`` blocks until done); in a terminal it prints the link and code.
+    The sign-in polls in the background and writes botocore's SSO token cache."""
+    from . import sso
+    from .sso_widget import show_login
+
+    state = api_state()
+    target = (
+        sso.target_for(profile, sso_session) if profile or sso_session else sso.default_target(None)
+    )
+    rich = False
+    if "IPython" in sys.modules:
+        from IPython import get_ipython
+
+        rich = getattr(get_ipython(), "kernel", None) is not None
+    return show_login(state, target, rich=rich)
 
 
 def panel() -> Any:

@@ -208,6 +208,15 @@ def describe_profile(settings: dict[str, Any], files: ConfigFiles | None = None)
     return ", ".join(parts)
 
 
+def _with_sso_status(name: str, detail: str, files: ConfigFiles) -> str:
+    """Append an SSO profile's login state (``valid until …``, ``expired``, ``refreshable``,
+    ``no login``), read from the token cache without any network call."""
+    from .sso import status_text
+
+    status = status_text(name, files.merged)
+    return f"{detail}; login {status}" if status else detail
+
+
 def profiles_frame(session: botocore.session.Session | None = None) -> pandas.DataFrame:
     """Every profile in the config and credentials files as a DataFrame.
 
@@ -234,7 +243,7 @@ def profiles_frame(session: botocore.session.Session | None = None) -> pandas.Da
                 "kind": classify_profile(settings),
                 "region": settings.get("region") or None,
                 "source": files.where(name),
-                "detail": describe_profile(settings, files),
+                "detail": _with_sso_status(name, describe_profile(settings, files), files),
                 "current": name == current,
             }
         )

@@ -33,8 +33,8 @@ _ADVICE = {
     "ReadTimeoutError": "no answer in time: check the network or raise the timeout",
     "MfaCodeRequired": _MFA_ADVICE,
     "RefreshWithMFAUnsupportedError": _MFA_ADVICE,
-    "SSOTokenLoadError": "no valid SSO login cached: run `aws sso login` for this profile",
-    "UnauthorizedSSOTokenError": "the SSO login has expired: run `aws sso login` for this profile",
+    "SSOTokenLoadError": "no valid SSO login cached: run %aws_sso_login PROFILE",
+    "UnauthorizedSSOTokenError": "the SSO login has expired: run %aws_sso_login PROFILE",
 }
 
 

@@ -184,6 +184,12 @@ def _scrubbed(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+class AccountsFrame(_StyledFrame):
+    """The accounts and roles an IAM Identity Center sign-in may use."""
+
+    _text_columns = ("account_id", "account_name", "role_name")
+
+
 def styled(frame: pd.DataFrame, cls: type[_StyledFrame], summary: str = "") -> _StyledFrame:
     """``frame`` as ``cls`` (same data, same attrs) with ``summary`` as its verdict line.
     Text cells that could hold a secret are scrubbed first."""

@@ -25,7 +25,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 DEFAULT_ACCOUNTS = {
-    "333333333333": ("analytics", "aws-analytics@example.com", ["AnalyticsReadOnly", "DataEngineer"]),
+    "333333333333": (
+        "analytics",
+        "aws-analytics@example.com",
+        ["AnalyticsReadOnly", "DataEngineer"],
+    ),
     "444444444444": ("sandbox", "aws-sandbox@example.com", ["ReadOnly", "PowerUser"]),
 }
 
@@ -176,7 +180,9 @@ class LocalIdentityCenter(ThreadingHTTPServer):
             raw = "".join(secrets.choice(letters) for _ in range(8))
             user_code = f"{raw[:4]}-{raw[4:]}"
             authorization = Authorization(
-                body["clientId"], user_code, body.get("startUrl", ""),
+                body["clientId"],
+                user_code,
+                body.get("startUrl", ""),
                 time.time() + self.device_expires_in,
             )
             if self.auto_approve:
@@ -251,7 +257,8 @@ class LocalIdentityCenter(ThreadingHTTPServer):
         expires_ms = int((time.time() + 3600) * 1000)
         if self.sts_url is None:
             return {
-                "accessKeyId": "ASIA" + "".join(secrets.choice("ABCDEFGHJKLMNPQRSTUVWXYZ234567") for _ in range(16)),
+                "accessKeyId": "ASIA"
+                + "".join(secrets.choice("ABCDEFGHJKLMNPQRSTUVWXYZ234567") for _ in range(16)),
                 "secretAccessKey": _b64(30),
                 "sessionToken": _b64(120),
                 "expiration": expires_ms,
@@ -361,7 +368,9 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def _page(self, title: str, body: str, status: int = 200) -> None:
-        self._send(status, _PAGE.format(title=title, body=body).encode(), "text/html; charset=utf-8")
+        self._send(
+            status, _PAGE.format(title=title, body=body).encode(), "text/html; charset=utf-8"
+        )
 
     # -- routes
     def do_POST(self) -> None:  # noqa: N802 - http.server's naming

@@ -136,6 +136,26 @@ def _hidden_line(prompt: str) -> str:
     return data.decode("utf-8", "replace").rstrip("\r\n")
 
 
+def _account_id(value: str) -> str:
+    value = value.strip()
+    if not (value.isdigit() and len(value) == 12):
+        raise UsageError(f"--account must be a 12-digit AWS account id, not {value!r}.")
+    return value
+
+
+def _role_name(value: str) -> str:
+    import re
+
+    if not re.fullmatch(r"[\w+=,.@-]{1,64}", value):
+        raise UsageError(f"--role {value!r} is not a valid role (permission set) name.")
+    return value
+
+
+def _rich_frontend(shell: Any) -> bool:
+    """True in Jupyter (a kernel with a frontend that renders widgets), False in a terminal."""
+    return getattr(shell, "kernel", None) is not None
+
+
 @magics_class
 class AwsCredMagics(Magics):
     """AWS credential magics. One instance per shell; it owns the shell's ``state``."""
@@ -314,13 +334,21 @@ class AwsCredMagics(Magics):
 
     # ------------------------------------------------------------------ switching
     @magic_arguments()
-    @argument("profile", help="The profile to switch to (see %%aws_profiles).")
+    @argument("profile", nargs="?", help="The profile to switch to (see %%aws_profiles).")
     @argument("--region", "-r", help="Region for the session (default: the profile's).")
     @argument("--var", "-v", help="Variable name for the session (default: session).")
     @argument("--check", action="store_true", help="Also call STS to confirm who you are.")
     @argument(
         "--env", action="store_true", help="Also export it as AWS_* from now on (export_env)."
     )
+    @argument(
+        "--sso-session",
+        dest="sso_session",
+        metavar="NAME",
+        help="Instead of a profile: a signed-in [sso-session NAME] (with --account, --role).",
+    )
+    @argument("--account", metavar="ID", help="With --sso-session: the 12-digit account id.")
+    @argument("--role", metavar="NAME", help="With --sso-session: the role (permission set).")
     @line_magic
     def aws_use(self, line: str) -> None:
         """Switch to a profile without restarting the kernel.
@@ -332,19 +360,142 @@ class AwsCredMagics(Magics):
         Use --var to keep several identities side by side; only ``session`` moves boto3's
         default.
 
+        An SSO (IAM Identity Center) profile needs a valid sign-in: an expired one is
+        refreshed when it can be, otherwise run %aws_sso_login first. With --sso-session,
+        --account and --role you get any account and role you may use (see
+        %aws_sso_accounts) without editing your config.
+
         Examples::
 
             %aws_use dev
             %aws_use prod --region eu-west-1 --check
             %aws_use customer-a --var s_a
+            %aws_use --sso-session corp --account 333333333333 --role ReadOnly --var ro
         """
         args = parse_argstring(self.aws_use, line)
+        sso_args = [a for a in (args.sso_session, args.account, args.role) if a is not None]
+        if sso_args:
+            if args.profile is not None:
+                raise UsageError(
+                    "Use either a profile or --sso-session/--account/--role, not both."
+                )
+            if len(sso_args) != 3:
+                raise UsageError("--sso-session, --account and --role go together: give all three.")
+            account, role = _account_id(args.account), _role_name(args.role)
+            with _usage_errors():
+                record = self.state.use_sso_role(
+                    args.sso_session, account, role, region=args.region, var=args.var
+                )
+                if args.check:
+                    self.state.whoami(var=record.name)
+            print(record.summary())
+            self._env_flag(args.env, record)
+            return
+        if args.profile is None:
+            raise UsageError(
+                "Name a profile (see %aws_profiles), or --sso-session with --account and --role."
+            )
         with _usage_errors():
             record = self.state.use_profile(
                 args.profile, region=args.region, var=args.var, check=args.check
             )
         print(record.summary())
         self._env_flag(args.env, record)
+
+    # ------------------------------------------------------------------ IAM Identity Center
+    def _sso_target(self, profile: str | None, sso_session: str | None) -> Any:
+        from . import sso
+
+        if profile is not None and sso_session is not None:
+            raise UsageError("Use either a profile or --sso-session, not both.")
+        with _usage_errors():
+            if profile is None and sso_session is None:
+                record = self.state.current_record()
+                current = record.profile if record is not None else None
+                if current is None:
+                    import botocore.session
+
+                    from .discover import profile_choice
+
+                    current = profile_choice(botocore.session.Session()).name
+                return sso.default_target(current)
+            return sso.target_for(profile, sso_session)
+
+    @magic_arguments()
+    @argument("profile", nargs="?", help="An SSO profile (default: the current one).")
+    @argument("--sso-session", dest="sso_session", metavar="NAME", help="An [sso-session NAME].")
+    @line_magic
+    def aws_sso_login(self, line: str = "") -> Any:
+        """Sign in to IAM Identity Center (SSO) from the notebook: no terminal, no AWS CLI.
+
+        Shows a link with your code filled in: open it, check the code and approve. The
+        sign-in waits in the background (other cells run meanwhile; Cancel stops it) and
+        then writes the token where boto3 and the AWS CLI read it (~/.aws/sso/cache), so
+        every SSO profile of that sign-in works: %aws_use PROFILE.
+
+        Examples::
+
+            %aws_sso_login sso-analytics
+            %aws_sso_login --sso-session corp
+        """
+        args = parse_argstring(self.aws_sso_login, line)
+        target = self._sso_target(args.profile, args.sso_session)
+        from .sso_widget import show_login
+
+        with _usage_errors():
+            return show_login(self.state, target, rich=_rich_frontend(self.shell))
+
+    @magic_arguments()
+    @argument("profile", nargs="?", help="An SSO profile (default: the current one).")
+    @argument("--sso-session", dest="sso_session", metavar="NAME", help="An [sso-session NAME].")
+    @line_magic
+    def aws_sso_accounts(self, line: str = "") -> Any:
+        """List the accounts and roles your IAM Identity Center sign-in may use.
+
+        One row per account and role (ListAccounts, ListAccountRoles). Open a session for
+        any of them without editing config: %aws_use --sso-session NAME --account ID --role R.
+
+        Examples::
+
+            %aws_sso_accounts
+            roles = %aws_sso_accounts --sso-session corp
+        """
+        args = parse_argstring(self.aws_sso_accounts, line)
+        target = self._sso_target(args.profile, args.sso_session)
+        from .frames import AccountsFrame, styled
+        from .sso import accounts_frame
+
+        with _usage_errors():
+            frame = accounts_frame(target, self.timeout)
+        accounts = frame["account_id"].nunique()
+        summary = f"{target.label}: {accounts} accounts, {len(frame)} roles you may use"
+        return styled(frame, AccountsFrame, summary)
+
+    @magic_arguments()
+    @argument("--sso-session", dest="sso_session", metavar="NAME", help="Sign out of this one.")
+    @argument("--all", "-a", action="store_true", help="Every sso-session and SSO start URL.")
+    @line_magic
+    def aws_sso_logout(self, line: str = "") -> None:
+        """Sign out of IAM Identity Center: the portal's Logout, then the cached token is
+        removed (nothing else). Sessions already made keep their keys until they expire.
+
+        Examples::
+
+            %aws_sso_logout --sso-session corp
+            %aws_sso_logout --all
+        """
+        args = parse_argstring(self.aws_sso_logout, line)
+        from . import sso
+
+        if args.all and args.sso_session:
+            raise UsageError("Use either --sso-session or --all, not both.")
+        with _usage_errors():
+            targets = sso.all_targets() if args.all else [self._sso_target(None, args.sso_session)]
+            for login in self.state.sso_logins.values():
+                if args.all or login.target.cache_path in {t.cache_path for t in targets}:
+                    login.cancel()
+            lines = sso.logout(targets, self.timeout)
+        print("\n".join(lines) if lines else "no IAM Identity Center sign-in in the AWS config")
 
     @magic_arguments()
     @argument("--region", "-r", help="Region for the session.")

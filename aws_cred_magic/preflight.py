@@ -6,16 +6,14 @@ with no cached login, or for a role whose web identity token file is missing, bu
 and fails later. These checks look at what botocore will look at and say so in one line
 before anything changes.
 
-Kept small on purpose: real SSO sign-in and token status (issue 10) extend
-``sso_login_problem`` here, so that every caller of ``unusable_reason`` benefits.
+SSO token status comes from ``sso.py`` (the sign-in, refresh and cache live there), so every
+caller of ``unusable_reason`` judges a login exactly as %aws_profiles and the panel do.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import difflib
-import hashlib
-import json
 import os
 from collections.abc import Iterable
 from typing import Any
@@ -77,59 +75,34 @@ def sso_login_problem(
     now: dt.datetime | None = None,
 ) -> str | None:
     """An SSO profile needs a cached login that has not expired, or one botocore can
-    refresh (an ``sso-session`` token with a refresh token and a live registration)."""
+    refresh (an ``sso-session`` token with a refresh token and a live registration).
+    The state comes from ``sso.token_status``, the same as %aws_profiles and the panel."""
+    from .sso import SsoTarget, token_status
+
     session_name = settings.get("sso_session")
-    key = session_name if isinstance(session_name, str) else settings.get("sso_start_url")
-    if not isinstance(key, str) or not key:
-        return None  # botocore explains a broken SSO configuration better
-    token = read_sso_token(key)
-    now = now or dt.datetime.now(dt.timezone.utc)
-    login = f"aws sso login --profile {holder}"
+    if isinstance(session_name, str):
+        start_url = sso_sessions.get(session_name, {}).get("sso_start_url", "")
+        target = SsoTarget(start_url if isinstance(start_url, str) else "", "", session_name)
+    else:
+        start_url = settings.get("sso_start_url")
+        if not isinstance(start_url, str) or not start_url:
+            return None  # botocore explains a broken SSO configuration better
+        target = SsoTarget(start_url, "")
+    status = token_status(target, now=now)
+    if status.usable:
+        return None
+    login = f"%aws_sso_login {holder}"
     via = "" if holder == name else f" (through source profile {holder!r})"
-    if token is None:
+    if status.state == "no login":
         return (
             f"Profile {name!r}{via} signs in with IAM Identity Center (SSO) and there is no "
-            f"cached SSO login: run `{login}` in a terminal, then switch again."
+            f"cached SSO login: run {login} (or Sign in in %aws_panel), then switch again."
         )
-    expires = _parse_time(token.get("expiresAt"))
-    if expires is None or expires > now:
-        return None
-    if isinstance(session_name, str) and token.get("refreshToken"):
-        registration = _parse_time(token.get("registrationExpiresAt"))
-        if registration is None or registration > now:
-            return None  # botocore refreshes it on first use
-    stamp = expires.strftime("%Y-%m-%d %H:%M UTC")
+    stamp = status.expires_at.strftime("%Y-%m-%d %H:%M UTC") if status.expires_at else "?"
     return (
         f"Profile {name!r}{via} signs in with IAM Identity Center (SSO) and its cached "
-        f"login expired at {stamp}: run `{login}` in a terminal, then switch again."
+        f"login expired at {stamp}: run {login}, then switch again."
     )
-
-
-def read_sso_token(cache_key: str) -> dict[str, Any] | None:
-    """botocore's cached SSO token for ``cache_key`` (sso-session name or start URL), read
-    from the directory botocore uses. Holds secrets: never show it, only its times."""
-    from botocore.credentials import SSOProvider
-
-    digest = hashlib.sha1(cache_key.encode("utf-8")).hexdigest()
-    path = os.path.join(SSOProvider._SSO_TOKEN_CACHE_DIR, digest + ".json")
-    try:
-        with open(path, encoding="utf-8") as handle:
-            token = json.load(handle)
-    except (OSError, ValueError):
-        return None
-    return token if isinstance(token, dict) and token.get("accessToken") else None
-
-
-def _parse_time(value: Any) -> dt.datetime | None:
-    """``2026-12-01T18:00:00Z``, ``…+00:00`` or the old CLI's ``…UTC``; None if unreadable."""
-    if not isinstance(value, str):
-        return None
-    text = value.strip().replace("UTC", "+00:00").replace("Z", "+00:00")
-    try:
-        stamp = dt.datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.timezone.utc)
 
 
 def did_you_mean(name: str, names: Iterable[str]) -> str:

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
-import hashlib
-import json
 import os
 import threading
 import time
@@ -25,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import compat
 from .discover import ConfigFiles, expand_path, load_config_files, profile_choice
-from .errors import describe_error
+from .errors import AwsCredError, describe_error
 from .identity import credential_facts
 from .masking import scrub
 from .model import ProviderRow, Resolution
@@ -541,28 +539,18 @@ class _Describer:
             f"SSO account {settings.get('sso_account_id')} role {settings.get('sso_role_name')}"
             f" via {via}"
         )
-        cache_key = session_name or settings.get("sso_start_url") or ""
-        if not isinstance(cache_key, str):
+        from .sso import target_for, token_status
+
+        try:
+            status = token_status(target_for(self.profile, config=self.files.merged))
+        except AwsCredError:  # incomplete config: the provider's own row says so
             return text
-        token = _read_sso_token(cache_key)
-        if token is None:
-            return text + "; no cached SSO login: run `aws sso login` (first use will fail)"
-        expires = token.get("expiresAt", "?")
-        return text + f"; cached SSO login expires {expires}"
-
-
-def _read_sso_token(cache_key: str) -> dict | None:
-    from botocore.credentials import SSOProvider
-
-    digest = hashlib.sha1(cache_key.encode("utf-8")).hexdigest()
-    path = os.path.join(SSOProvider._SSO_TOKEN_CACHE_DIR, digest + ".json")
-    try:
-        with open(path, encoding="utf-8") as handle:
-            token = json.load(handle)
-    except (OSError, ValueError):
-        return None
-    # Keep only what is safe to show: the token itself is a secret.
-    return {"expiresAt": token.get("expiresAt")} if isinstance(token, dict) else None
+        if status.usable:
+            return text + f"; SSO login {status.text()}"
+        return (
+            text + f"; SSO login: {status.text()} (run %aws_sso_login {self.profile}; "
+            "first use will fail)"
+        )
 
 
 # ---------------------------------------------------------------------------------------

@@ -175,6 +175,7 @@ class CredentialState:
         from .export import EnvExport
 
         self.env_export = EnvExport(self)  # what the export_env opt-in exported last
+        self.sso_logins: dict[str, Any] = {}  # IAM Identity Center sign-ins, by token file
 
     # ------------------------------------------------------------------ settings shortcuts
     @property
@@ -248,6 +249,11 @@ class CredentialState:
             if mfa_code is not None:
                 code = mfa_code
                 set_mfa_prompter(session, lambda prompt="": code)
+            # An SSO profile's expired but refreshable login is refreshed now (botocore's
+            # SSOTokenProvider); what cannot work is refused before anything changes.
+            from .sso import check_profile
+
+            check_profile(profile, session._session.full_config, self.timeout)
             _refuse_unusable(session, profile)  # SSO without a login, a missing token file
             with bounded_credential_calls(session, self.timeout):  # a credential_process runs
                 credentials = session.get_credentials()
@@ -328,6 +334,30 @@ class CredentialState:
         )
         if check:
             whoami(session, timeout=self.timeout)
+        self.activate(record)
+        return record
+
+    def use_sso_role(
+        self,
+        sso_session: str,
+        account_id: str,
+        role_name: str,
+        *,
+        region: str | None = None,
+        var: str | None = None,
+    ) -> SessionRecord:
+        """A session for any account and role of a signed-in sso-session, without writing
+        config; GetRoleCredentials answers before anything changes."""
+        from .sso import role_session, target_for
+        from .validate import check_profile_name, check_region
+
+        self._refuse_switch_inside_cell()
+        var = self.check_var(var)
+        region = check_region(region)
+        target = target_for(sso_session=check_profile_name(sso_session, what="sso-session"))
+        session = role_session(target, account_id, role_name, region=region, timeout=self.timeout)
+        origin = f"sso-session {sso_session} account {account_id} role {role_name}"
+        record = SessionRecord(var, session, origin, None)
         self.activate(record)
         return record
 
@@ -607,6 +637,8 @@ class CredentialState:
     def close(self) -> None:
         """Undo everything this state did outside itself (unload)."""
         self.closed = True
+        for login in self.sso_logins.values():
+            login.cancel()
         if self.panel is not None:
             self.panel.close()
             self.panel = None

@@ -15,9 +15,11 @@ client secret or device code is ever shown, logged or put in an exception.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 import tempfile
 import threading
@@ -33,6 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import boto3
     import pandas
 
+_logger = logging.getLogger(__name__)
 # RFC 8628 §3.5: on slow_down the client adds 5 seconds to its polling interval; without an
 # interval from the server it polls every 5 seconds.
 SLOW_DOWN_DELAY = 5.0
@@ -220,9 +223,7 @@ def all_targets(config: dict[str, Any] | None = None) -> list[SsoTarget]:
     return list(found.values())
 
 
-def default_target(
-    profile: str | None, config: dict[str, Any] | None = None
-) -> SsoTarget:
+def default_target(profile: str | None, config: dict[str, Any] | None = None) -> SsoTarget:
     """What ``%aws_sso_login`` with no argument signs in to: ``profile`` if it is an SSO
     profile, else the only sso-session in the config."""
     config = _config(config)
@@ -346,9 +347,7 @@ def _login_hint(target: SsoTarget) -> str:
 # --------------------------------------------------------------------------- clients
 
 
-def _client(
-    service: str, target: SsoTarget, timeout: float, core: Any = None
-) -> Any:
+def _client(service: str, target: SsoTarget, timeout: float, core: Any = None) -> Any:
     """botocore's own ``sso-oidc`` / ``sso`` client: unsigned (these APIs take tokens, not
     keys), in the Identity Center's region, one attempt, bounded by ``timeout``.
     ``AWS_ENDPOINT_URL_SSO_OIDC`` / ``AWS_ENDPOINT_URL_SSO`` redirect it as botocore says."""
@@ -458,9 +457,9 @@ class DeviceLogin:
         )
         self.user_code = authorization["userCode"]
         self.verification_uri = authorization["verificationUri"]
-        self.verification_uri_complete = authorization.get(
-            "verificationUriComplete"
-        ) or authorization["verificationUri"]
+        self.verification_uri_complete = (
+            authorization.get("verificationUriComplete") or authorization["verificationUri"]
+        )
         self.expires_at = _now() + dt.timedelta(seconds=int(authorization["expiresIn"]))
         self.interval = float(authorization.get("interval") or DEFAULT_INTERVAL)
         self._set(
@@ -536,14 +535,26 @@ class DeviceLogin:
         if self.on_change is not None:
             try:
                 self.on_change(self)
-            except Exception:  # a display callback must not end the sign-in
-                pass
+            except Exception as exc:  # a display callback must not end the sign-in
+                _logger.warning(
+                    "aws_cred_magic: showing the sign-in failed: %s", describe_error(exc)
+                )
 
     def _finish(self, status: str, message: str) -> None:
         self._set(status, message)
 
     def __repr__(self) -> str:
         return f"<DeviceLogin {self.target.label}: {self.status}>"
+
+
+def start_login(logins: dict[str, DeviceLogin], target: SsoTarget, timeout: float) -> DeviceLogin:
+    """A new sign-in for ``target``; one still polling for the same target is cancelled."""
+    previous = logins.get(target.cache_path)
+    if previous is not None and not previous.done:
+        previous.cancel()
+    login = DeviceLogin(target, timeout=timeout)
+    logins[target.cache_path] = login
+    return login
 
 
 def write_token(
@@ -629,8 +640,7 @@ def refresh(target: SsoTarget, timeout: float) -> TokenStatus:
     status = token_status(target)
     if status.state != "valid":
         raise AwsCredError(
-            f"The SSO login for {target.label} could not be refreshed: run "
-            f"{_login_hint(target)}."
+            f"The SSO login for {target.label} could not be refreshed: run {_login_hint(target)}."
         )
     return status
 
@@ -649,11 +659,20 @@ def ensure_login(target: SsoTarget, timeout: float) -> TokenStatus:
 
 
 def check_profile(profile: str, config: dict[str, Any], timeout: float) -> TokenStatus | None:
-    """For ``%aws_use``: None if ``profile`` is not an SSO profile, else its usable status
-    (refreshed if needed); raises ``AwsCredError`` if it has no valid login."""
+    """For ``%aws_use``: an SSO profile whose login expired but can be refreshed is refreshed
+    now, through botocore's ``SSOTokenProvider`` (``AwsCredError`` naming %aws_sso_login if
+    that fails). Returns the status of an SSO profile, None for any other; a missing or
+    dead login is refused by ``preflight`` in the same words as for a role's source."""
     if not is_sso_profile(config.get("profiles", {}).get(profile, {})):
         return None
-    return ensure_login(target_for(profile, config=config), timeout)
+    try:
+        target = target_for(profile, config=config)
+    except AwsCredError:
+        return None  # botocore's own error for the broken configuration follows
+    status = token_status(target)
+    if status.state == "refreshable":
+        return refresh(target, timeout)
+    return status
 
 
 def access_token(target: SsoTarget, timeout: float) -> str:
@@ -765,9 +784,7 @@ def logout(targets: Iterable[SsoTarget], timeout: float) -> list[str]:
                 _client("sso", target, timeout).logout(accessToken=token["accessToken"])
             except Exception as exc:  # still remove the token: logging out locally matters
                 note = f" (the portal did not confirm: {_portal_error(exc, target, [])})"
-        try:
+        with contextlib.suppress(FileNotFoundError):  # gone already: signed out all the same
             os.unlink(target.cache_path)
-        except FileNotFoundError:
-            pass
         lines.append(f"{target.label}: signed out, cached token removed{note}")
     return lines

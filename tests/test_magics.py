@@ -277,7 +277,7 @@ def test_question_mark_shows_the_help(ip):
 @pytest.mark.parametrize(
     "code, fragment",
     [
-        ("%aws_use", "the following arguments are required: profile"),
+        ("%aws_use", "Name a profile"),
         ("%aws_whoami --bogus", "unrecognized arguments: --bogus"),
         ("%aws_profiles extra", "unrecognized arguments: extra"),
         ("%aws_chain --region", "expected one argument"),

@@ -1,0 +1,148 @@
+"""The sign-in view: the verification link with the code filled in, the code, a countdown and
+Cancel, over one ``sso.DeviceLogin``. ``%aws_sso_login`` shows it in Jupyter and the panel's
+**Sign in** button embeds it. Built from standard ipywidgets only.
+
+The view holds no secret: the device code, client secret and tokens stay inside the login.
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from .errors import describe_error
+from .sso import DeviceLogin
+
+_COLORS = {
+    "ok": "var(--jp-success-color1, #1b7f1b)",
+    "pending": "var(--jp-ui-font-color1, #333)",
+    "error": "var(--jp-error-color1, #b00020)",
+}
+
+
+def login_html(login: DeviceLogin) -> str:
+    """What the view shows for the state of ``login`` (also the text fallback's source)."""
+    status = login.status
+    if status == "pending":
+        url = html.escape(login.verification_uri_complete or "", quote=True)
+        left = login.seconds_left()
+        return (
+            "<div class='aws-sso-login aws-sso-pending' style='color:"
+            f"{_COLORS['pending']}'>"
+            f"<b>Sign in to {html.escape(login.target.label)}</b>: open "
+            f"<a href='{url}' target='_blank' rel='noopener' class='aws-sso-link' "
+            f"style='color:var(--jp-content-link-color, #1a5fb4)'>{url}</a><br>"
+            "and check that it shows the code "
+            f"<code class='aws-sso-code' style='font-size:1.2em'>"
+            f"{html.escape(login.user_code or '')}</code> · "
+            f"<span class='aws-sso-countdown'>{left // 60}:{left % 60:02d} left</span>"
+            "</div>"
+        )
+    level = "ok" if status == "signed in" else "pending" if status == "starting" else "error"
+    return (
+        f"<div class='aws-sso-login aws-sso-{status.replace(' ', '-')}' "
+        f"style='color:{_COLORS[level]}'>{html.escape(login.message)}</div>"
+    )
+
+
+def login_text(login: DeviceLogin) -> str:
+    """The same for a terminal."""
+    if login.status == "pending":
+        return (
+            f"Sign in to {login.target.label}: open {login.verification_uri_complete}\n"
+            f"and check that it shows the code {login.user_code} "
+            f"({login.seconds_left() // 60} min left). The sign-in finishes in the background."
+        )
+    return login.message
+
+
+class LoginView:
+    """A running sign-in, displayed: link, code, countdown and Cancel."""
+
+    def __init__(
+        self, login: DeviceLogin, on_done: Callable[[DeviceLogin], None] | None = None
+    ) -> None:
+        import ipywidgets as w
+
+        self.login = login
+        self._on_done = on_done
+        self._html = w.HTML(login_html(login))
+        self._cancel = w.Button(description="Cancel", icon="times", tooltip="Stop this sign-in")
+        self._cancel.on_click(self._on_cancel_click)
+        self.widget = w.VBox([self._html, self._cancel])
+        self.widget.add_class("aws-sso-login-view")
+        self._lock = threading.Lock()
+        self._ticker = threading.Thread(target=self._tick, daemon=True, name="aws-sso-countdown")
+
+    def start(self) -> LoginView:
+        """Start the login (its changes update the view) and the countdown."""
+        previous = self.login.on_change
+        self.login.on_change = lambda login: (self._update(), previous and previous(login))
+        if self.login.thread is None:
+            self.login.start()
+        self._ticker.start()
+        return self
+
+    def _update(self) -> None:
+        with self._lock:
+            self._html.value = login_html(self.login)
+            if self.login.done or self.login.status in DeviceLogin.FINAL:
+                self._cancel.layout.display = "none"
+
+    def _tick(self) -> None:
+        # The countdown moves every second while the code waits for approval.
+        while not self.login.wait(1.0):
+            if self.login.status == "pending":
+                self._update()
+        self._update()
+        if self._on_done is not None:
+            try:
+                self._on_done(self.login)
+            except Exception as exc:  # shown, not lost
+                self._html.value += f"<div>{html.escape(describe_error(exc))}</div>"
+
+    def _on_cancel_click(self, button: Any = None) -> None:
+        self.login.cancel()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self.login.wait(timeout)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        if isinstance(bundle, dict):
+            bundle.setdefault("text/plain", login_text(self.login))
+        return bundle
+
+    def __repr__(self) -> str:
+        return login_text(self.login)
+
+
+def show_login(state: Any, target: Any, *, rich: bool) -> LoginView | None:
+    """Start a sign-in for ``target`` over ``state``: a ``LoginView`` in Jupyter; in a
+    terminal, print the link and code (then the outcome, when it comes) and return None."""
+    from .sso import start_login
+
+    login = start_login(state.sso_logins, target, state.timeout)
+    if rich:
+        return LoginView(login).start()
+
+    def report(changed: DeviceLogin) -> None:
+        if changed.status in DeviceLogin.FINAL:
+            print(login_text(changed), flush=True)
+
+    shown = threading.Event()
+    login.on_change = lambda changed: (
+        shown.set() if changed.status == "pending" else report(changed)
+    )
+    login.start()
+    # Registering and starting the authorization are two bounded calls: wait for them so
+    # the link is printed here, in the cell, not later over the prompt.
+    for _ in range(int(3 * state.timeout / 0.05) + 1):
+        if shown.is_set() or login.done:
+            break
+        login.wait(0.05)
+    if login.status == "pending":
+        print(login_text(login), flush=True)
+    return None
