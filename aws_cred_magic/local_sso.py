@@ -102,6 +102,7 @@ class LocalIdentityCenter(ThreadingHTTPServer):
         self.refresh_tokens: dict[str, dict[str, Any]] = {}
         self.calls: list[str] = []  # operation names, in order
         self.logged_out: list[str] = []  # access tokens Logout was called with
+        self.issued: list[str] = []  # every secret handed out: tests look for leaks of these
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
         self._thread.start()
 
@@ -151,6 +152,7 @@ class LocalIdentityCenter(ThreadingHTTPServer):
         secret = new_client_secret()
         now = int(time.time())
         with self.lock:
+            self.issued.append(secret)
             self.clients[client_id] = {
                 "secret": secret,
                 "scopes": list(body.get("scopes") or []),
@@ -187,6 +189,7 @@ class LocalIdentityCenter(ThreadingHTTPServer):
             )
             if self.auto_approve:
                 authorization.state = "approved"
+            self.issued.append(device_code)
             self.authorizations[device_code] = authorization
         verification = f"{self.url}/device"
         return {
@@ -232,6 +235,7 @@ class LocalIdentityCenter(ThreadingHTTPServer):
     def _issue(self, client_id: str, client: dict[str, Any]) -> dict[str, Any]:
         access = new_access_token()
         self.access_tokens[access] = {"expires": time.time() + self.token_expires_in}
+        self.issued.append(access)
         answer: dict[str, Any] = {
             "accessToken": access,
             "tokenType": "Bearer",
@@ -240,6 +244,7 @@ class LocalIdentityCenter(ThreadingHTTPServer):
         if client["scopes"]:  # as AWS: refresh tokens only for registrations with scopes
             refresh = new_refresh_token()
             self.refresh_tokens[refresh] = {"client_id": client_id}
+            self.issued.append(refresh)
             answer["refreshToken"] = refresh
         return answer
 

@@ -461,7 +461,8 @@ class DeviceLogin:
             authorization.get("verificationUriComplete") or authorization["verificationUri"]
         )
         self.expires_at = _now() + dt.timedelta(seconds=int(authorization["expiresIn"]))
-        self.interval = float(authorization.get("interval") or DEFAULT_INTERVAL)
+        interval = authorization.get("interval")
+        self.interval = float(DEFAULT_INTERVAL if interval is None else interval)
         self._set(
             "pending",
             f"Open {self.verification_uri_complete} and confirm the code {self.user_code}.",
