@@ -178,21 +178,30 @@ def target_for(
         )
     name = settings.get("sso_session")
     if name is not None:
-        if name not in sessions:
+        if not isinstance(name, str) or name not in sessions:
             raise AwsCredError(
-                f"The profile {profile!r} names sso_session {name!r}, which is not in the "
-                "AWS config."
+                f"The profile {profile!r} names an sso_session that is not in the AWS config."
             )
         target = _session_target(name, sessions[name])
         return SsoTarget(target.start_url, target.region, name, target.scopes, profile)
-    missing = [key for key in ("sso_start_url", "sso_region") if not settings.get(key)]
+    missing = _missing(settings)
     if missing:
         raise AwsCredError(f"The profile {profile!r} is missing {', '.join(missing)}.")
     return SsoTarget(settings["sso_start_url"], settings["sso_region"], None, None, profile)
 
 
+def _missing(settings: dict[str, Any]) -> list[str]:
+    """The settings a sign-in needs that are absent, or not a plain value (an indented block
+    parses as a dict, which botocore refuses)."""
+    return [
+        key
+        for key in ("sso_start_url", "sso_region")
+        if not settings.get(key) or not isinstance(settings.get(key), str)
+    ]
+
+
 def _session_target(name: str, settings: dict[str, Any]) -> SsoTarget:
-    missing = [key for key in ("sso_start_url", "sso_region") if not settings.get(key)]
+    missing = _missing(settings)
     if missing:
         raise AwsCredError(f"[sso-session {name}] is missing {', '.join(missing)}.")
     return SsoTarget(
