@@ -53,13 +53,13 @@ sso_registration_scopes = sso:account:access
 """
 
 
-def wait_for(condition, timeout: float = 5.0, what: str = "condition") -> None:
+def wait_for(condition, timeout: float = 10.0, what=lambda: "condition") -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
             return
         time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
+    raise AssertionError(f"timed out waiting for {what()}")
 
 
 @pytest.fixture
@@ -85,7 +85,10 @@ def corp() -> sso.SsoTarget:
 
 def pending(login: sso.DeviceLogin, polls: int = 1) -> None:
     """Wait until the login is pending and the server has said authorization_pending."""
-    wait_for(lambda: login.status == "pending" and login.polls >= polls, what="pending polls")
+    wait_for(
+        lambda: login.status == "pending" and login.polls >= polls,
+        what=lambda: f"pending polls (now {login.status}: {login.message}, {login.polls} polls)",
+    )
 
 
 def signed_in(server: LocalIdentityCenter, target: sso.SsoTarget, **kwargs) -> sso.DeviceLogin:
