@@ -642,7 +642,11 @@ def resolve(
     else:
         loaded = boto_session._session._credentials  # set by keys passed in, or a past load
         explicit_keys = explicit_keys or getattr(loaded, "method", None) == "explicit"
-    return _resolve_session(boto_session, region, explicit_keys, probe, timeout, secrets, early)
+    try:
+        return _resolve_session(boto_session, region, explicit_keys, probe, timeout, secrets, early)
+    except Exception as exc:  # the table never raises: whatever broke is its one row
+        row = ProviderRow(method="session", status="error", detail=describe_error(exc, secrets))
+        return Resolution(rows=[row], profile=profile, probed=probe)
 
 
 def _pre_chain_failure(profile: str | None, exc: BaseException, secrets) -> Resolution:

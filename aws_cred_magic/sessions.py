@@ -657,30 +657,27 @@ class SessionFactory:
     A new botocore session registers ~130 event handlers (about 15 ms) and each client
     reloads its service model (about 25 ms): over 20 profiles that CPU, not the network,
     dominated ``%aws_whoami --all``. These sessions copy one handler table (as botocore does
-    for every client) and share one data loader; credential resolution is untouched.
+    for every client; ``configcache.SharedParseSession``), read the files from the one shared
+    parse, and share one data loader; credential resolution is untouched.
     """
 
     def __init__(self) -> None:
-        import botocore.session
+        from .configcache import SharedParseSession
 
-        template = botocore.session.Session()
+        template = SharedParseSession()
         self._loader = template.get_component("data_loader")
-        self._emitter = template.get_component("event_emitter")
         # Load STS's model and endpoint rules once, before threads race to load them each.
         template.create_client(
             "sts", region_name="us-east-1", aws_access_key_id="warm", aws_secret_access_key="up"
         )
 
     def __call__(self, profile: str | None = None, region: str | None = None) -> boto3.Session:
-        import copy
-
         import boto3
 
         from .configcache import SharedParseSession
 
-        core = SharedParseSession(  # reads the files from the one shared parse
-            profile=profile, event_hooks=copy.copy(self._emitter), include_builtin_handlers=False
-        )
+        # The built-in handlers copied from one registration; one event aliaser, not two.
+        core = SharedParseSession(profile=profile)
         core.register_component("data_loader", self._loader)
         session = boto3.Session(botocore_session=core, region_name=region)
         bound_credential_calls(session)

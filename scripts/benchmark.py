@@ -1,6 +1,6 @@
 """Speed figures for aws_cred_magic, measured next to botocore doing the same job.
 
-Run: .venv/bin/python scripts/benchmark.py [--quick]   (all on 127.0.0.1, in a temp HOME)
+Run: .venv/bin/python scripts/benchmark.py [--quick] [--big]   (127.0.0.1 only, temp HOME)
 
 Every ratio divides our time by a botocore baseline measured in the same run, the two
 interleaved call by call (so a busy machine slows both alike), median of at least 5.
@@ -16,6 +16,8 @@ B. %aws_whoami --all at N = 20, 50, 100 against a loopback STS with 150 ms of la
 C. A cold resolution_table(probe=True) in a fresh interpreter against an IMDS that accepts
    connections and never answers, vs botocore's own get_credentials() there.
 D. %load_ext aws_cred_magic in a fresh interpreter, and what it imports.
+E. (--big) %aws_chain --profile X with 50,000 profiles, first and next calls in a fresh
+   kernel, vs botocore's own resolve of X.
 """
 
 from __future__ import annotations
@@ -324,6 +326,45 @@ def bench_cold_probe(home: Path, repeat: int) -> None:
     )
 
 
+def bench_big_chain(home: Path, count: int = 50_000, repeat: int = 3) -> None:
+    """%aws_chain --profile X over a huge config: the first call in a fresh kernel (which
+    parses the files once) and the next ones, vs botocore's own resolve of that profile."""
+    write_profiles(home, count)
+    ours_code = (
+        "import time\n"
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        "ip = InteractiveShell.instance(); ip.run_line_magic('load_ext', 'aws_cred_magic')\n"
+        "import boto3, pandas\n"
+        "samples = []\n"
+        "for _ in range(3):\n"
+        "    t = time.perf_counter(); ip.run_line_magic('aws_chain', '--profile team-001')\n"
+        "    samples.append(time.perf_counter() - t)\n"
+        "print(samples[0], min(samples[1:]))"
+    )
+    theirs_code = (
+        "import time, boto3\n"
+        "t = time.perf_counter(); boto3.Session(profile_name='team-001').get_credentials()\n"
+        "print(time.perf_counter() - t)"
+    )
+    first, later, theirs = [], [], []
+    for _ in range(repeat):
+        done = subprocess.run([sys.executable, "-c", ours_code], capture_output=True, text=True)
+        cold, warm = (float(x) for x in done.stdout.split()[-2:])
+        first.append(cold)
+        later.append(warm)
+        done = subprocess.run([sys.executable, "-c", theirs_code], capture_output=True, text=True)
+        theirs.append(float(done.stdout.split()[-1]))
+    botocore = statistics.median(theirs)
+    print(f"E. %aws_chain --profile over {count:,} profiles, fresh kernels (median of {repeat})")
+    for what, samples in (("first call", first), ("next calls", later)):
+        ours = statistics.median(samples)
+        record(
+            f"%aws_chain --profile, {what} (N={count:,})",
+            f"{ms(ours)} / {ms(botocore)} = {ours / botocore:5.2f}x",
+            verdict(ours / botocore, 1.5),
+        )
+
+
 def main() -> None:
     quick = "--quick" in sys.argv
     home = isolated_home()
@@ -333,6 +374,8 @@ def main() -> None:
     bench_whoami_all(home, [20] if quick else [20, 50, 100], repeat)
     bench_cold_probe(home, repeat)
     bench_load_ext()
+    if "--big" in sys.argv:
+        bench_big_chain(home)
     missed = [what for what, _figure, check in RESULTS if check.startswith("MISSED")]
     print(f"\n{len(RESULTS) - len(missed)} of {len(RESULTS)} figures without a miss; missed:")
     print("   " + ("\n   ".join(missed) if missed else "none"))

@@ -1653,3 +1653,18 @@ def test_pre_chain_error_is_a_first_session_row(aws):
     assert "ghost" in first["detail"]
     assert not df["winner"].any()
     assert set(df["status"].iloc[1:]) <= {"not reached"}
+
+
+def test_an_unexpected_failure_is_one_row_not_an_exception(aws, monkeypatch):
+    """Whatever breaks inside the table (here: the region lookup) becomes its one error row."""
+    import aws_cred_magic.resolve as resolve_module
+
+    aws.write_credentials(creds_section("default", KEY_B))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("broken on purpose")
+
+    monkeypatch.setattr(resolve_module, "_region_and_source", broken)
+    df = aws_cred_magic.resolution_table()
+    assert list(df["method"]) == ["session"] and not df["winner"].any()
+    assert df.iloc[0]["detail"].startswith("RuntimeError: broken on purpose")
