@@ -598,8 +598,8 @@ def panel_fallback_lines(controller: PanelController) -> list[str]:
     if record is not None:
         lines.append(f"Status when shown: {controller.status.text}")
     lines.append(
-        "In the panel: pick a profile (region, MFA code) or paste temporary keys, then Apply;"
-        " Show chain lists botocore's credential chain."
+        "In the panel: pick a profile (region, MFA code), paste temporary keys or assume a"
+        " role, then Apply; Show chain lists botocore's credential chain."
     )
     return lines
 
