@@ -221,6 +221,8 @@ class _ScrubSecrets(logging.Filter):
     _formatter = logging.Formatter()
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.split(".", 1)[0] not in _PROTECTED_PREFIXES:
+            return True  # on a root handler: the user's own loggers are not ours to touch
         try:
             message = record.getMessage()
         except Exception:  # a malformed record is botocore's to report, not ours
@@ -266,7 +268,8 @@ def protect_botocore_logs() -> None:
     """Install the scrubbing filter on those loggers: the known ones and every one already
     created under the same prefixes (once each; costs nothing unless a logger is enabled
     for the level). A filter runs only for records logged on its own logger, so each one
-    needs it."""
+    needs it; the root logger's handlers get it too, so a logger created later under those
+    prefixes (aiobotocore, s3fs on first use) is scrubbed on its way out."""
     existing = [
         name
         for name in list(logging.root.manager.loggerDict)
@@ -276,6 +279,9 @@ def protect_botocore_logs() -> None:
         logger = logging.getLogger(name)
         if _SCRUB_FILTER not in logger.filters:
             logger.addFilter(_SCRUB_FILTER)
+    for handler in list(logging.root.handlers):
+        if _SCRUB_FILTER not in handler.filters:
+            handler.addFilter(_SCRUB_FILTER)
 
 
 def _profile_of(session: boto3.Session, method: str | None) -> str | None:

@@ -102,10 +102,11 @@ _REAL_GETPASS = getpass.getpass
 def _in_terminal() -> bool:
     """Terminal IPython (not a kernel, whose getpass asks the front end; not a test that
     replaced getpass): the prompt is read from the terminal directly."""
+    import os
     import sys
 
     try:
-        return getpass.getpass is _REAL_GETPASS and sys.stdin.isatty()
+        return os.name == "posix" and getpass.getpass is _REAL_GETPASS and sys.stdin.isatty()
     except (AttributeError, ValueError, OSError):
         return False
 

@@ -794,6 +794,24 @@ def test_fault_exception_text_is_scrubbed_on_every_botocore_logger(fshell, root_
     assert not leaks(text)
 
 
+def test_fault_a_logger_created_later_is_scrubbed_at_the_root_handler(fshell, root_log):
+    """aiobotocore and s3fs create their loggers on first use, after the extension loaded:
+    the root handler's filter scrubs them; the user's own loggers pass untouched."""
+    from aws_cred_magic.identity import protect_botocore_logs
+
+    protect_botocore_logs()
+    late = logging.getLogger("aiobotocore.created_later")
+    try:
+        raise RuntimeError(f"stderr was {CANARY_SECRET}")
+    except RuntimeError:
+        late.warning("refresh failed for %s", CANARY_TOKEN, exc_info=True)
+    logging.getLogger("analysis").warning("digest %s", "A" * 48)
+    text = root_log.getvalue()
+    assert "refresh failed for <redacted>" in text and "RuntimeError: stderr was" in text
+    assert not leaks(text)
+    assert "digest " + "A" * 48 in text
+
+
 def test_fault_hanging_sts_at_whoami(fshell, aws, hanging_server):
     aws.setenv("AWS_ENDPOINT_URL_STS", hanging_server.url)
     result, _ = timed(fshell, "%aws_whoami --profile dev", TIMEOUT * 2 + 3)
