@@ -29,6 +29,7 @@ from .masking import Secret
 from .namespace import Namespace
 from .resolve import DEFAULT_PROBE_TIMEOUT
 from .sessions import CredentialState, SessionRecord
+from .terminal import hidden_terminal
 from .validate import check_profile_name, check_region, parse_args, refuse_conflicts
 
 
@@ -44,17 +45,17 @@ def _usage_errors() -> Iterator[None]:
     raise UsageError(message)
 
 
-def _rest_of_block(first: str, max_lines: int = 8) -> str:
+def _rest_of_block(first: str, terminal: Any = None, max_lines: int = 8) -> str:
     """A terminal hands a pasted block over line by line: read the following lines hidden
     too, so none of them reaches the IPython prompt (and its history). Jupyter's password
     box joins the lines into one, which is complete at once."""
     text = Secret(first)
     for _ in range(max_lines):
         complete = block_is_complete(text)
-        if complete and not _more_pending():
+        if complete and not _more_pending(terminal):
             break
         try:
-            more = _ask("")
+            more = _ask("", terminal)
         except AwsCredError:  # Ctrl-D after a complete block ends it; before, it cancels
             if complete:
                 break
@@ -65,12 +66,14 @@ def _rest_of_block(first: str, max_lines: int = 8) -> str:
     return text
 
 
-def _more_pending() -> bool:
+def _more_pending(terminal: Any = None) -> bool:
     """Are more pasted lines already waiting in the terminal? Then they belong to the block
     (e.g. the rest of a token broken across lines) and must not reach the IPython prompt."""
     import select
     import sys
 
+    if terminal is not None:
+        return terminal.pending()
     try:
         if not sys.stdin.isatty():
             return False
@@ -87,10 +90,13 @@ def parse_argstring(magic: Any, line: str) -> Any:
         return parse_args(magic, line)
 
 
-def _ask(prompt: str) -> Secret:
+def _ask(prompt: str, terminal: Any = None) -> Secret:
     """A hidden prompt; Ctrl-D (EOF) or Ctrl-C there cancels in one line, changing nothing.
-    The answer is a ``Secret``: a verbose traceback shows ``<secret>`` for it."""
+    The answer is a ``Secret``: a verbose traceback shows ``<secret>`` for it. In a real
+    terminal, ``terminal`` (terminal.py) reads it with echo kept off across prompts."""
     try:
+        if terminal is not None:  # %aws_keys: echo stays off across its prompts
+            return Secret(terminal.ask(prompt))
         return Secret(_hidden_line(prompt) if _in_terminal() else getpass.getpass(prompt))
     except (EOFError, KeyboardInterrupt):
         raise AwsCredError("Cancelled at the prompt: nothing changed.") from None
@@ -522,30 +528,35 @@ class AwsCredMagics(Magics):
             # Everything that can be refused is refused before the first prompt.
             region = check_region(args.region)
             var = self.state.check_var(args.var)
-            try:
-                first = _ask("AWS access key id (or paste the whole block): ")
-            except Exception as exc:  # e.g. StdinNotImplementedError: this frontend can't ask
-                if type(exc).__name__ != "StdinNotImplementedError":
-                    raise
-                raise AwsCredError(
-                    "This frontend cannot prompt for input: paste the keys in %aws_panel instead."
-                ) from None
-            if looks_like_block(first):
-                keys = keys_from_block(_rest_of_block(first), region=region)
-            else:
-                check_key_id(first)  # fail fast on a bad key id
-                secret = _ask("AWS secret access key: ")
-                token_prompt = (
-                    "AWS session token: "
-                    if first.strip().startswith("ASIA")
-                    else "AWS session token (Enter if none): "
-                )
-                token = _ask(token_prompt)
-                keys = check_keys(first, secret, token, region)
+            with hidden_terminal() as terminal:  # echo off once: a paste arrives whole
+                keys = self._read_keys(region, terminal)
             record = self.state.use_key_input(
                 keys, region=region, var=var, origin="keys entered with %aws_keys"
             )
         print(record.summary())
+
+    @staticmethod
+    def _read_keys(region: str | None, terminal: Any) -> Any:
+        """The keys from the hidden prompts: a pasted block at the first, or three values."""
+        try:
+            first = _ask("AWS access key id (or paste the whole block): ", terminal)
+        except Exception as exc:  # e.g. StdinNotImplementedError: this frontend can't ask
+            if type(exc).__name__ != "StdinNotImplementedError":
+                raise
+            raise AwsCredError(
+                "This frontend cannot prompt for input: paste the keys in %aws_panel instead."
+            ) from None
+        if looks_like_block(first):
+            return keys_from_block(_rest_of_block(first, terminal), region=region)
+        check_key_id(first)  # fail fast on a bad key id
+        secret = _ask("AWS secret access key: ", terminal)
+        token_prompt = (
+            "AWS session token: "
+            if first.strip().startswith("ASIA")
+            else "AWS session token (Enter if none): "
+        )
+        token = _ask(token_prompt, terminal)
+        return check_keys(first, secret, token, region)
 
     @magic_arguments()
     @argument("role_arn", help="The role to assume: arn:aws:iam::123456789012:role/Name.")
