@@ -763,6 +763,9 @@ def load_extension(ipython: Any) -> AwsCredMagics:
     ipython.events.register("pre_run_cell", magics._before_cell)
     if magics not in ipython.configurables:
         ipython.configurables.append(magics)
+    from .completion import install
+
+    magics._completer = install(ipython, lambda: list(magics.state.records))
     return magics
 
 
@@ -771,6 +774,11 @@ def unload_extension(ipython: Any) -> None:
     magics = ipython.magics_manager.registry.pop("AwsCredMagics", None)
     if magics is None:
         return
+    completer = getattr(magics, "_completer", None)
+    if completer is not None:
+        from .completion import uninstall
+
+        uninstall(ipython, completer)
     magics.state.close()
     if magics._before_cell in ipython.events.callbacks["pre_run_cell"]:
         ipython.events.unregister("pre_run_cell", magics._before_cell)
