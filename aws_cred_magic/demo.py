@@ -37,6 +37,19 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 DEMO_REGION = "eu-west-1"
 CUSTOMER_ACCOUNTS = {"customer-a": "111111111111", "customer-b": "222222222222"}
+SERVICE_ACCOUNT = "123456789012"  # moto's default account: the analyst's own
+# The B2B case (several_identities.ipynb): each customer lets your service assume a writer
+# role, but only with the external ID they gave you, and that role reaches only their bucket.
+# moto checks trust policies for roles of the caller's own account only, so in the sandbox
+# both roles live in the service's account; the buckets are strictly one per role.
+B2B_CUSTOMERS = {
+    "customer-a": {"external_id": "acme-7Q2-2026", "bucket": "customer-a-inbox"},
+    "customer-b": {"external_id": "globex-55-2026", "bucket": "customer-b-inbox"},
+}
+ADMIN_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+}
 
 
 def free_port() -> int:
@@ -112,31 +125,116 @@ def _local_client(service: str, moto_url: str, region: str, key_id: str, secret:
     )
 
 
-def _iam_user_keys(moto_url: str, user: str) -> dict[str, str]:
-    """Create an IAM user with an access key in the local moto server."""
-    iam = _local_client(
-        "iam",
+def _bootstrap_client(service: str, moto_url: str, account: str = SERVICE_ACCOUNT):
+    """A setup client for ``account`` (moto's ``x-moto-account-id``), before enforcement."""
+    client = _local_client(
+        service,
         moto_url,
         "us-east-1",
         "AKIAEXAMPLEBOOTSTRAP",
         "bootstrap-secret-for-the-local-moto-server",
     )
+
+    def in_account(request: object, **kwargs: object) -> None:
+        request.headers["x-moto-account-id"] = account  # type: ignore[attr-defined]
+
+    client.meta.events.register("before-sign.*.*", in_account)
+    return client
+
+
+def _iam_user_keys(moto_url: str, user: str, policy: dict | None = None) -> dict[str, str]:
+    """Create an IAM user with an access key (and an inline policy) in the local moto."""
+    iam = _bootstrap_client("iam", moto_url)
     iam.create_user(UserName=user)
+    iam.put_user_policy(
+        UserName=user, PolicyName="demo", PolicyDocument=json.dumps(policy or ADMIN_POLICY)
+    )
     key = iam.create_access_key(UserName=user)["AccessKey"]
     return {"id": key["AccessKeyId"], "secret": key["SecretAccessKey"]}
 
 
-def build_sandbox(root: Path, moto_url: str) -> dict[str, str]:
+def _trust(external_id: str | None = None) -> str:
+    statement: dict = {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}
+    if external_id:
+        statement["Condition"] = {"StringEquals": {"sts:ExternalId": external_id}}
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+def _role(moto_url: str, arn: str, policy: dict, external_id: str | None = None) -> None:
+    """Create the role ``arn`` names, in its own account, with ``policy``."""
+    account, name = arn.split(":")[4], arn.rsplit("/", 1)[-1]
+    iam = _bootstrap_client("iam", moto_url, account)
+    iam.create_role(RoleName=name, AssumeRolePolicyDocument=_trust(external_id))
+    iam.put_role_policy(RoleName=name, PolicyName="demo", PolicyDocument=json.dumps(policy))
+
+
+def _b2b_world(moto_url: str) -> None:
+    """Two customers' writer roles (external IDs) and their buckets, a CSV in customer a's."""
+    s3 = _bootstrap_client("s3", moto_url)
+    for customer, spec in B2B_CUSTOMERS.items():
+        bucket = spec["bucket"]
+        _role(
+            moto_url,
+            f"arn:aws:iam::{SERVICE_ACCOUNT}:role/{customer}-writer",
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": "s3:*",
+                        "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+                    }
+                ],
+            },
+            spec["external_id"],
+        )
+        s3.create_bucket(Bucket=bucket)
+    s3.put_object(
+        Bucket=B2B_CUSTOMERS["customer-a"]["bucket"],
+        Key="orders.csv",
+        Body=b"order,product,qty\n1001,widget,3\n1002,gadget,1\n1003,widget,5\n",
+    )
+
+
+def enforce_iam(moto_url: str, on: bool = True) -> None:
+    """Make moto check every signature and IAM policy from now on (or stop checking)."""
+    request = urllib.request.Request(
+        f"{moto_url}/moto-api/reset-auth",
+        data=b"0" if on else b"inf",
+        method="POST",
+        headers={"Content-Type": "text/plain"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        response.read()
+
+
+def build_sandbox(root: Path, moto_url: str, *, enforce: bool = False) -> dict[str, str]:
     """Write the sandbox's AWS files under ``root`` and return the environment to run in.
 
     Static keys are real keys of IAM users created in the local moto server, so
-    GetCallerIdentity names those users.
+    GetCallerIdentity names those users; every role a profile names exists in its account.
+    With ``enforce``, moto then checks signatures and IAM policies (trust policies with
+    external IDs, each customer role reaching only its bucket) until ``enforce_iam(url,
+    False)``: moto's switch is process-wide, so whoever turns it on turns it off.
     """
     root = Path(root)
     home = root / "home"
     aws_dir = home / ".aws"
     aws_dir.mkdir(parents=True, exist_ok=True)
-    analyst = _iam_user_keys(moto_url, "analyst")
+    # The analyst may do anything but touch the customers' buckets: only their roles may.
+    inboxes = [spec["bucket"] for spec in B2B_CUSTOMERS.values()]
+    analyst_policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            *ADMIN_POLICY["Statement"],
+            {
+                "Effect": "Deny",
+                "Action": "s3:*",
+                "Resource": [f"arn:aws:s3:::{b}{suffix}" for b in inboxes for suffix in ("", "/*")],
+            },
+        ],
+    }
+    analyst = _iam_user_keys(moto_url, "analyst", analyst_policy)
     reporting = _iam_user_keys(moto_url, "reporting")
     vault = _iam_user_keys(moto_url, "vault-issued")
     container = _iam_user_keys(moto_url, "ci-runner")
@@ -222,16 +320,35 @@ def build_sandbox(root: Path, moto_url: str) -> dict[str, str]:
             """
         )
     )
+    a_account, b_account = CUSTOMER_ACCOUNTS["customer-a"], CUSTOMER_ACCOUNTS["customer-b"]
+    for arn in (
+        f"arn:aws:iam::{a_account}:role/customer-a-readonly",
+        f"arn:aws:iam::{b_account}:role/customer-b-readonly",
+        f"arn:aws:iam::{a_account}:role/data-admin",
+        f"arn:aws:iam::{SERVICE_ACCOUNT}:role/ci-deployer",
+        f"arn:aws:iam::{SERVICE_ACCOUNT}:role/admin",
+        "arn:aws:iam::444444444444:role/portal-PowerUser",
+    ):
+        _role(moto_url, arn, ADMIN_POLICY)
+    _b2b_world(moto_url)
     _write_portal_keys(root, moto_url, analyst)
 
+    # What ECS hands a task: temporary keys of the task role (a token only goes with those;
+    # moto refuses a session token beside an IAM user's key).
+    task_role = f"arn:aws:iam::{SERVICE_ACCOUNT}:role/ci-task"
+    _role(moto_url, task_role, ADMIN_POLICY)
+    sts = _local_client("sts", moto_url, DEMO_REGION, container["id"], container["secret"])
+    task = sts.assume_role(RoleArn=task_role, RoleSessionName="ecs-task", DurationSeconds=43200)
     endpoint = ContainerEndpoint(
         {
-            "AccessKeyId": container["id"],
-            "SecretAccessKey": container["secret"],
-            "Token": "demo-container-token",
-            "Expiration": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 6 * 3600)),
+            "AccessKeyId": task["Credentials"]["AccessKeyId"],
+            "SecretAccessKey": task["Credentials"]["SecretAccessKey"],
+            "Token": task["Credentials"]["SessionToken"],
+            "Expiration": task["Credentials"]["Expiration"].strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
     )
+    if enforce:
+        enforce_iam(moto_url, True)
     return {
         "HOME": str(home),
         "AWS_CONFIG_FILE": str(aws_dir / "config"),
@@ -359,7 +476,7 @@ def main(argv: list[str] | None = None) -> int:
         print("Real mode: your own AWS configuration and real AWS endpoints.", flush=True)
     else:
         moto, moto_url = start_moto()
-        env = _sandbox_env(build_sandbox(root, moto_url))
+        env = _sandbox_env(build_sandbox(root, moto_url, enforce=True))
         print(f"Sandbox: {root} (local STS/IAM/S3 at {moto_url}; ~/.aws untouched)", flush=True)
         print(f"Temporary keys to paste into %aws_keys or the panel: {root / 'portal-keys.txt'}")
     port = args.port or free_port()

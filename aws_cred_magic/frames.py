@@ -121,8 +121,9 @@ class SessionsFrame(_StyledFrame):
     """The named sessions of this kernel, the current one highlighted."""
 
     _row_style = staticmethod(render.current_style)
-    _display_columns = ("name", "origin", "method", "access_key", "region", "expires", "current")
-    _wide_columns = ("origin", "expires")
+    # lineage is the origin, followed for a role by what it was assumed with (← s_a ← …)
+    _display_columns = ("name", "lineage", "method", "access_key", "region", "expires", "current")
+    _wide_columns = ("lineage", "expires")
     _empty = "No named sessions yet: create one with %aws_use or %aws_keys."
 
 
@@ -137,7 +138,8 @@ class IdentitiesFrame(_StyledFrame):
 
     def _columns_shown(self) -> list[str]:
         first = str(self.columns[0]) if len(self.columns) else ""
-        wanted = [first, "account", "arn", "method", "access_key", "region", "expires"]
+        lineage = ["lineage"] if "lineage" in self.columns else []  # --sessions
+        wanted = [first, *lineage, "account", "arn", "method", "access_key", "region", "expires"]
         if all(c in self.columns for c in wanted[1:]) and "error" in self.columns:
             return wanted
         return [str(c) for c in self.columns]

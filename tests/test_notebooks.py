@@ -124,7 +124,8 @@ def sandbox(tmp_path_factory, moto_server):
         mp.setattr(socket.socket, "connect_ex", _guarded_connect_ex)
         seen = len(_violations)
         _reset_moto(moto_server)
-        env = build_sandbox(root, moto_server)
+        # IAM enforcement on: external IDs and per-role buckets are checked for real.
+        env = build_sandbox(root, moto_server, enforce=True)
         assert len(_violations) == seen, f"connections outside loopback: {_violations}"
         for name in list(os.environ):
             if name.startswith(("AWS_", "BOTO_")):
@@ -139,7 +140,12 @@ def sandbox(tmp_path_factory, moto_server):
             KERNEL_GUARD.replace("LOG_PATH", repr(str(guard_log)))
         )
         mp.setenv("IPYTHONDIR", str(ipython_dir))
-        yield Sandbox(root, env, guard_log)
+        try:
+            yield Sandbox(root, env, guard_log)
+        finally:
+            from aws_cred_magic.demo import enforce_iam
+
+            enforce_iam(moto_server, False)  # moto's switch is process-wide
 
 
 def _execute(sandbox: Sandbox, name: str, extra_cells: tuple[str, ...] = ()):
@@ -396,3 +402,58 @@ def test_notebook_runs_again_in_the_same_sandbox(quickstart, several, sandbox, n
     output = tmp_path / name
     _execute_with_papermill(sandbox, name, output)  # raises PapermillExecutionError
     assert nbformat.read(output, as_version=4).metadata["papermill"]["exception"] is None
+
+
+# --------------------------------------------------------------------------- roles ad hoc (B2B)
+
+WRITER = "%aws_assume arn:aws:iam::123456789012:role/customer-"
+ASSUME_BOTH = WRITER + "a-writer --external-id acme-7Q2-2026 --profile default --session-name"
+WRONG_ID = WRITER + "b-writer --external-id globex-55-2025"
+WITH_ENV = WRITER + "a-writer --external-id acme-7Q2-2026 --profile default --env"
+
+
+def test_several_identities_assumes_both_customers_with_external_ids(several):
+    made = output_of(several, ASSUME_BOTH)
+    assert "cust_a = role customer-a-writer (123456789012, external ID): assume-role " in made
+    assert "lineage: role customer-a-writer (123456789012, external ID) ← profile default" in made
+    assert "cust_b = role customer-b-writer (123456789012, external ID)" in made
+    assert "acme-7Q2-2026" not in made and "globex-55-2026" not in made
+    cell = several.cells[cell_index(several, ASSUME_BOTH) + 1]
+    assert cell.source == "%aws_sessions"
+    import html
+
+    shown = "".join(o.data.get("text/html", "") for o in cell.outputs if "data" in o)
+    shown = html.unescape(re.sub(r"<[^>]+>", "", shown)).replace("\u200b", "")
+    assert "role customer-b-writer (123456789012, external ID) ← profile default" in shown, shown
+
+
+def test_several_identities_reads_one_customer_and_writes_the_other_in_one_cell(several):
+    out = output_of(several, "import polars as pl")
+    assert "read 3 orders (polars: 3) as customer A, wrote 2 rows as customer B" in out
+    back = output_of(several, "pq.read_table(")
+    assert re.search(r"gadget\s+1", back) and re.search(r"widget\s+8", back), back
+
+
+def test_several_identities_each_identity_reaches_only_its_bucket(several):
+    out = output_of(several, "from botocore.exceptions import ClientError")
+    assert "cust_a  customer-a-inbox: allowed" in out
+    assert "cust_a  customer-b-inbox: AccessDenied" in out
+    assert "cust_b  customer-a-inbox: AccessDenied" in out
+    assert "cust_b  customer-b-inbox: allowed" in out
+    assert "you     customer-a-inbox: AccessDenied" in out
+    assert "you     customer-b-inbox: AccessDenied" in out
+
+
+def test_several_identities_wrong_external_id_is_one_line(several):
+    text = output_of(several, WRONG_ID).strip()
+    assert text.startswith("UsageError: AccessDenied: profile default may not assume "), text
+    assert "check the external ID" in text and text.count("\n") == 0
+    assert "Traceback" not in text
+    after = output_of(several, 'cust_b.client("sts").get_caller_identity()')
+    assert "assumed-role/customer-b-writer/b2b-sync" in after
+
+
+def test_several_identities_env_export_reads_without_options(several):
+    out = output_of(several, WITH_ENV)
+    assert "((3, 3), (3, 3))" in out, out
+    assert "export off: restored" in output_of(several, "%config AwsCredMagics.export_env = False")
