@@ -24,6 +24,10 @@ from .b2b import ok, shell_with_extension, usage_error
 
 GOOD_ARN = "arn:aws:iam::123456789012:role/reader"
 
+# A 0.5 s timeout, one attempt: botocore alone waits 60 s and retries. The margin is for a
+# loaded machine (the suite shares two cores), not for the code.
+BOUND = 8.0
+
 
 @pytest.fixture
 def ip(aws):
@@ -241,6 +245,6 @@ def test_hanging_sts_is_bounded_by_the_timeout(ip, b2b, hanging_server, aws):
     aws.setenv("AWS_ENDPOINT_URL_STS", hanging_server.url)
     started = time.monotonic()
     message = usage_error(ip, f"%aws_assume {b2b.roles['hop1']} --profile default --var h")
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < BOUND
     assert re.search(r"ReadTimeoutError|ConnectTimeoutError|timeout", message, re.I), message
     assert "h" not in ip.user_ns

@@ -24,6 +24,10 @@ WHO = (
     "import boto3; print(boto3.client('sts', region_name='us-east-1').get_caller_identity()['Arn'])"
 )
 
+# A 0.5 s timeout, one attempt: botocore alone waits 60 s and retries. The margin is for a
+# loaded machine (the suite shares two cores), not for the code.
+BOUND = 8.0
+
 
 @pytest.fixture
 def ip(aws):
@@ -209,12 +213,12 @@ def test_env_and_options_are_bounded_when_sts_hangs(ip, aws, hanging_server, b2b
     ok(ip, "%aws_use role")  # deferred: STS is not called yet
     started = time.monotonic()
     message = usage_error(ip, "%aws_env")
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < BOUND
     assert "ReadTimeoutError" in message or "ConnectTimeoutError" in message, message
     started = time.monotonic()
     with pytest.raises(aws_cred_magic.AwsCredError):
         aws_cred_magic.storage_options(ip.user_ns["session"])
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < BOUND
     assert "AWS_ACCESS_KEY_ID" not in os.environ
 
 
