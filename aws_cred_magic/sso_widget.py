@@ -146,3 +146,156 @@ def show_login(state: Any, target: Any, *, rich: bool) -> LoginView | None:
     if login.status == "pending":
         print(login_text(login), flush=True)
     return None
+
+
+class SsoBox:
+    """The panel's IAM Identity Center row, shown for SSO profiles: the sign-in state, a
+    **Sign in** button running the same flow as %aws_sso_login (the view appears below it),
+    and an **Account / role** dropdown of every role the sign-in may use (ListAccounts,
+    ListAccountRoles, loaded in the background), for a session without editing config."""
+
+    OWN = "(the profile's own)"
+
+    def __init__(self, state: Any, show_message: Callable[[str, bool], None]) -> None:
+        import ipywidgets as w
+
+        self._state = state
+        self._show_message = show_message
+        self.target: Any = None
+        self.view: LoginView | None = None
+        self.roles_thread: threading.Thread | None = None
+        self._generation = 0
+        self._roles_for: Any = None  # the target whose roles the dropdown lists
+        self._status = w.HTML()
+        self._sign_in = w.Button(
+            description="Sign in",
+            icon="sign-in",
+            tooltip="Sign in to IAM Identity Center (SSO), as %aws_sso_login does",
+        )
+        self._sign_in.on_click(self._on_sign_in_click)
+        self._login = w.VBox([])
+        self._roles = w.Dropdown(
+            description="Account / role",
+            options=[(self.OWN, "")],
+            style={"description_width": "initial"},
+            layout=w.Layout(width="420px", display="none"),
+        )
+        self.widget = w.VBox(
+            [w.HBox([self._status, self._sign_in]), self._login, self._roles],
+            layout=w.Layout(display="none"),
+        )
+        self.widget.add_class("aws-sso-box")
+
+    # -- what the panel calls
+    def show_for(self, profile: str | None) -> None:
+        """Show the row for ``profile`` if it is an SSO profile, else hide it."""
+        from . import sso
+
+        target = None
+        try:
+            import botocore.session
+
+            config = botocore.session.Session().full_config
+            if profile and sso.is_sso_profile(config.get("profiles", {}).get(profile, {})):
+                target = sso.target_for(profile, config=config)
+        except Exception:  # a broken profile: the Apply error explains it
+            target = None
+        if target != self.target:  # another Identity Center: its roles are not these
+            self.target = target
+            self._roles_for = None
+            self._roles.options = [(self.OWN, "")]
+            self._roles.layout.display = "none"
+        self.widget.layout.display = "flex" if target is not None else "none"
+        if target is not None:
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Reread the token cache (no network); list the roles when signed in."""
+        from . import sso
+
+        if self.target is None:
+            return
+        status = sso.token_status(self.target)
+        level = "ok" if status.state == "valid" else "pending" if status.usable else "error"
+        self._status.value = (
+            f"<span class='aws-sso-status aws-sso-status-{status.state.replace(' ', '-')}' "
+            f"style='color:{_COLORS[level]}'>IAM Identity Center ({html.escape(self.target.label)})"
+            f": {html.escape(status.text())}</span>"
+        )
+        self._sign_in.description = "Sign in again" if status.state == "valid" else "Sign in"
+        if (
+            status.state == "valid"
+            and self.target.session_name is not None
+            and self._roles_for != self.target
+        ):
+            self._load_roles()
+
+    def role_choice(self) -> tuple[str, str] | None:
+        """``(account_id, role_name)`` picked in the dropdown, or None for the profile's own."""
+        if self.target is None or not self._roles.value:
+            return None
+        account, role = self._roles.value.split("/", 1)
+        return account, role
+
+    def apply(self, *, region: str | None, var: str) -> Any:
+        """A session for the chosen account and role (``CredentialState.use_sso_role``)."""
+        choice = self.role_choice()
+        assert choice is not None and self.target is not None
+        return self._state.use_sso_role(
+            self.target.session_name, choice[0], choice[1], region=region or None, var=var
+        )
+
+    def close(self) -> None:
+        if self.view is not None:
+            self.view.login.cancel()
+
+    # -- events
+    def _on_sign_in_click(self, button: Any = None) -> None:
+        from .sso import start_login
+
+        if self.target is None:
+            return
+        if self.view is not None:
+            self.view.login.cancel()
+            self.view.widget.close()
+        login = start_login(self._state.sso_logins, self.target, self._state.timeout)
+        self.view = LoginView(login, on_done=self._on_login_done).start()
+        self._login.children = [self.view.widget]
+
+    def _on_login_done(self, login: DeviceLogin) -> None:
+        if login.target != self.target:
+            return  # another profile was picked meanwhile
+        self._show_message(login.message, login.status != "signed in")
+        self.refresh()
+
+    def _load_roles(self) -> None:
+        from .sso import accounts_frame
+
+        self._generation += 1
+        generation, target = self._generation, self.target
+
+        def run() -> None:
+            try:
+                frame = accounts_frame(target, self._state.timeout)
+            except Exception as exc:  # shown beside the status, never lost
+                text = describe_error(exc)
+                if generation == self._generation:
+                    self._status.value += (
+                        f" <span class='aws-sso-roles-error'>({html.escape(text)})</span>"
+                    )
+                return
+            if generation != self._generation or target != self.target:
+                return
+            options = [(self.OWN, "")] + [
+                (
+                    f"{r.account_name or r.account_id} {r.account_id} / {r.role_name}",
+                    f"{r.account_id}/{r.role_name}",
+                )
+                for r in frame.itertuples()
+            ]
+            self._roles.options = options
+            self._roles.layout.display = "flex"
+            self._roles_for = target
+
+        self.roles_thread = threading.Thread(target=run, daemon=True, name="aws-sso-roles")
+        self.roles_thread.start()

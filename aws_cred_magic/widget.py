@@ -324,7 +324,12 @@ class CredentialPanel:
             description="MFA code", placeholder="6 digits", layout=w.Layout(width="220px")
         )
         self._mfa_box = w.HBox([self._mfa], layout=w.Layout(display="none"))
-        profile_tab = w.VBox([w.HBox([self._profile, self._refresh]), self._region, self._mfa_box])
+        from .sso_widget import SsoBox  # IAM Identity Center: status, Sign in, account/role
+
+        self._sso = SsoBox(state, self._show_message_later)
+        profile_tab = w.VBox(
+            [w.HBox([self._profile, self._refresh]), self._region, self._mfa_box, self._sso.widget]
+        )
 
         self._block = w.Password(
             description="Paste block",
@@ -511,6 +516,7 @@ class CredentialPanel:
         else:
             self._region.value = ""
         self._mfa_box.layout.display = "flex" if entry and entry.needs_mfa else "none"
+        self._sso.show_for(self._profile.value)
 
     def _on_refresh_click(self, button: Any = None) -> None:
         def refresh() -> None:
@@ -537,6 +543,9 @@ class CredentialPanel:
                         region=self._key_region.value,
                         var=self._var.value,
                     )
+                elif self._sso.role_choice() is not None:
+                    record = self._sso.apply(region=self._region.value, var=self._var.value)
+                    self.controller._check_applied(record)
                 else:
                     self.controller.apply_profile(
                         self._profile.value,
@@ -575,6 +584,7 @@ class CredentialPanel:
         box leaves its children's (and layouts') models open in the kernel."""
         self.controller.close()
         self._export.close()
+        self._sso.close()
         self.controller.state.unobserve(self._on_sessions_change)
         if self.controller.state.panel is self:
             self.controller.state.panel = None

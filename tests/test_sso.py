@@ -427,3 +427,58 @@ def test_no_token_or_secret_in_outputs_logs_or_reprs(idc, ip, profiles):
     assert any("x-amz-sso_bearer_token" in r or "CreateToken" in r for r in records)
     leaked = [s[:6] for s in secrets if s in blob or s[:24] in blob]
     assert leaked == []
+
+
+# --------------------------------------------------------------------------- the panel
+
+
+def test_panel_signs_in_lists_roles_and_applies_another_role(idc, ip):
+    from aws_cred_magic.widget import CredentialPanel
+
+    state = ip.magics_manager.registry["AwsCredMagics"].state
+    panel = CredentialPanel(state)
+    try:
+        panel._profile.value = "dev"
+        assert panel._sso.widget.layout.display == "none"  # not an SSO profile
+        panel._profile.value = "sso-a"
+        box = panel._sso
+        assert box.widget.layout.display == "flex"
+        assert "no login" in box._status.value and box._sign_in.description == "Sign in"
+        box._sign_in.click()
+        login = box.view.login
+        pending(login)
+        shown = box.view._html.value
+        assert f"user_code={login.user_code}" in shown and login.user_code in shown
+        assert "left" in shown  # the countdown
+        assert idc.approve(login.user_code)
+        assert login.wait(5) and login.status == "signed in"
+        wait_for(lambda: box._sign_in.description == "Sign in again", what=lambda: "status")
+        wait_for(lambda: len(box._roles.options) == 5, what=lambda: str(box._roles.options))
+        box.roles_thread.join(5)
+        assert box._roles.layout.display == "flex"
+        # Apply with the profile's own role, then with another one from the dropdown.
+        panel._apply.click()
+        assert ip.user_ns["session"].profile_name == "sso-a", panel._message.value
+        box._roles.value = "444444444444/PowerUser"
+        panel._var.value = "power"
+        panel._apply.click()
+        record = state.records["power"]
+        assert record.origin == "sso-session corp account 444444444444 role PowerUser"
+        arn = ip.user_ns["power"].client("sts").get_caller_identity()["Arn"]
+        assert arn.startswith("arn:aws:sts::444444444444:assumed-role/AWSReservedSSO_PowerUser")
+        # Cancel in a second sign-in stops it
+        box._sign_in.click()
+        second = box.view.login
+        pending(second)
+        box.view._cancel.click()
+        assert second.wait(5) and second.status == "cancelled"
+        state_json = json.dumps([wd.get_state() for wd in _all_widgets(panel.widget)])
+        assert [s[:6] for s in server_secrets(idc) if s in state_json] == []
+    finally:
+        panel.close()
+
+
+def _all_widgets(root):
+    from aws_cred_magic.widget import _widget_tree
+
+    return _widget_tree(root)
