@@ -7,6 +7,8 @@
   profiles (static keys, an assume-role chain, a credential_source profile, an MFA role, an
   SSO profile, a credential_process profile and a broken one) — the user's ``~/.aws`` is
   never read nor touched;
+* a local IAM Identity Center on 127.0.0.1 (``local_sso``) for the SSO profile: sign in
+  from the panel or ``%aws_sso_login``, approve in its page, and the profile works;
 * a container-credentials endpoint on 127.0.0.1 (what ECS would offer) for the
   credential_source profile;
 * JupyterLab on 127.0.0.1, on a copy of ``notebooks/``, with every AWS endpoint pointed at
@@ -33,6 +35,8 @@ import time
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+from .local_sso import LocalIdentityCenter
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO_REGION = "eu-west-1"
@@ -208,7 +212,13 @@ def enforce_iam(moto_url: str, on: bool = True) -> None:
         response.read()
 
 
-def build_sandbox(root: Path, moto_url: str, *, enforce: bool = False) -> dict[str, str]:
+def build_sandbox(
+    root: Path,
+    moto_url: str,
+    identity_center: LocalIdentityCenter | None = None,
+    *,
+    enforce: bool = False,
+) -> dict[str, str]:
     """Write the sandbox's AWS files under ``root`` and return the environment to run in.
 
     Static keys are real keys of IAM users created in the local moto server, so
@@ -307,6 +317,7 @@ def build_sandbox(root: Path, moto_url: str, *, enforce: bool = False) -> dict[s
             [sso-session corp]
             sso_start_url = https://corp-demo.awsapps.com/start
             sso_region = {DEMO_REGION}
+            sso_registration_scopes = sso:account:access
 
             [profile vault]
             credential_process = {sys.executable} {process_script}
@@ -333,6 +344,21 @@ def build_sandbox(root: Path, moto_url: str, *, enforce: bool = False) -> dict[s
     _b2b_world(moto_url)
     _write_portal_keys(root, moto_url, analyst)
 
+    # The local IAM Identity Center (aws_cred_magic.local_sso) for the sso-analytics
+    # profile: sign in from the panel or %aws_sso_login. Its role keys are moto STS keys of
+    # the AWSReservedSSO_* roles Identity Center provisions in each account, assumed with
+    # the keys of its own IAM user.
+    if identity_center is None:
+        identity_center = LocalIdentityCenter(sts_url=moto_url)
+    identity_center.sts_keys = _iam_user_keys(moto_url, "identity-center")
+    read_only = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": ["s3:Get*", "s3:List*"], "Resource": "*"}],
+    }
+    for account, (_name, _email, roles) in identity_center.accounts.items():
+        for role in roles:
+            policy = read_only if "ReadOnly" in role else ADMIN_POLICY
+            _role(moto_url, identity_center.role_arn(account, role), policy)
     # What ECS hands a task: temporary keys of the task role (a token only goes with those;
     # moto refuses a session token beside an IAM user's key).
     task_role = f"arn:aws:iam::{SERVICE_ACCOUNT}:role/ci-task"
@@ -360,6 +386,7 @@ def build_sandbox(root: Path, moto_url: str, *, enforce: bool = False) -> dict[s
         "AWS_CONTAINER_CREDENTIALS_FULL_URI": endpoint.url,
         "AWS_LOGIN_CACHE_DIRECTORY": str(aws_dir / "login" / "cache"),
         "AWS_CRED_MAGIC_SANDBOX": str(root),
+        **identity_center.endpoint_env(),
     }
 
 
@@ -478,6 +505,10 @@ def main(argv: list[str] | None = None) -> int:
         moto, moto_url = start_moto()
         env = _sandbox_env(build_sandbox(root, moto_url, enforce=True))
         print(f"Sandbox: {root} (local STS/IAM/S3 at {moto_url}; ~/.aws untouched)", flush=True)
+        print(
+            f"Local IAM Identity Center: {env['AWS_ENDPOINT_URL_SSO_OIDC']} (sign in to "
+            "sso-analytics from the panel or with %aws_sso_login; approve in the page it links)"
+        )
         print(f"Temporary keys to paste into %aws_keys or the panel: {root / 'portal-keys.txt'}")
     port = args.port or free_port()
     token = secrets.token_hex(16)

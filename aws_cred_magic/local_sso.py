@@ -95,6 +95,11 @@ class LocalIdentityCenter(ThreadingHTTPServer):
         self.user = user
         self.slow_downs = 0
         self.auto_approve = False
+        # The keys it assumes roles with (an IAM user's, where moto checks signatures).
+        self.sts_keys = {
+            "id": "AKIAEXAMPLESSOPORTAL",
+            "secret": "local-identity-center-secret-for-moto-sts",
+        }
         self.lock = threading.Lock()
         self.clients: dict[str, dict[str, Any]] = {}
         self.authorizations: dict[str, Authorization] = {}  # by device code
@@ -294,14 +299,16 @@ class LocalIdentityCenter(ThreadingHTTPServer):
             "sts",
             endpoint_url=self.sts_url,
             region_name="us-east-1",
-            aws_access_key_id="AKIAEXAMPLESSOPORTAL",
-            aws_secret_access_key="local-identity-center-secret-for-moto-sts",
+            aws_access_key_id=self.sts_keys["id"],
+            aws_secret_access_key=self.sts_keys["secret"],
         )
-        arn = (
-            f"arn:aws:iam::{account_id}:role/aws-reserved/sso.amazonaws.com/"
-            f"AWSReservedSSO_{role_name}_0123456789abcdef"
-        )
+        arn = self.role_arn(account_id, role_name)
         return sts.assume_role(RoleArn=arn, RoleSessionName=self.user)["Credentials"]
+
+    @staticmethod
+    def role_arn(account_id: str, role_name: str) -> str:
+        """The role Identity Center provisions for a permission set in an account."""
+        return f"arn:aws:iam::{account_id}:role/AWSReservedSSO_{role_name}_0123456789abcdef"
 
     def list_accounts(self, token: str) -> dict[str, Any]:
         with self.lock:

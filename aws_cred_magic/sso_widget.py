@@ -111,8 +111,8 @@ class LoginView:
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         bundle = self.widget._repr_mimebundle_(**kwargs)
-        if isinstance(bundle, dict):
-            bundle.setdefault("text/plain", login_text(self.login))
+        if isinstance(bundle, dict):  # where widgets cannot render: what it said when shown
+            bundle["text/plain"] = login_text(self.login)
         return bundle
 
     def __repr__(self) -> str:

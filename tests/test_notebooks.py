@@ -16,6 +16,7 @@ import socket
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -77,6 +78,7 @@ class Sandbox:
     root: Path
     env: dict[str, str]
     guard_log: Path
+    identity_center: Any = None  # the local IAM Identity Center (its issued tokens)
 
     def secrets(self) -> list[str]:
         """Every secret value in the sandbox: the secret keys of the credentials file, the
@@ -116,6 +118,7 @@ def _reset_moto(url: str) -> None:
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory, moto_server):
     from aws_cred_magic.demo import build_sandbox
+    from aws_cred_magic.local_sso import LocalIdentityCenter
 
     root = tmp_path_factory.mktemp("sandbox")
     with pytest.MonkeyPatch.context() as mp:
@@ -124,8 +127,12 @@ def sandbox(tmp_path_factory, moto_server):
         mp.setattr(socket.socket, "connect_ex", _guarded_connect_ex)
         seen = len(_violations)
         _reset_moto(moto_server)
-        # IAM enforcement on: external IDs and per-role buckets are checked for real.
-        env = build_sandbox(root, moto_server, enforce=True)
+        # IAM enforcement on: external IDs and per-role buckets are checked for real. The
+        # local IAM Identity Center approves every sign-in at once: nobody opens the approval
+        # page under nbclient (the browser tests click Approve for real).
+        identity_center = LocalIdentityCenter(sts_url=moto_server)
+        identity_center.auto_approve = True
+        env = build_sandbox(root, moto_server, identity_center, enforce=True)
         assert len(_violations) == seen, f"connections outside loopback: {_violations}"
         for name in list(os.environ):
             if name.startswith(("AWS_", "BOTO_")):
@@ -141,11 +148,12 @@ def sandbox(tmp_path_factory, moto_server):
         )
         mp.setenv("IPYTHONDIR", str(ipython_dir))
         try:
-            yield Sandbox(root, env, guard_log)
+            yield Sandbox(root, env, guard_log, identity_center)
         finally:
             from aws_cred_magic.demo import enforce_iam
 
             enforce_iam(moto_server, False)  # moto's switch is process-wide
+            identity_center.close()
 
 
 def _execute(sandbox: Sandbox, name: str, extra_cells: tuple[str, ...] = ()):
@@ -290,6 +298,9 @@ def test_quickstart_saved_widget_state_is_real_and_secret_free(quickstart, sandb
         assert secret not in saved
     for key_id in sandbox.access_key_ids():
         assert key_id not in saved
+    issued = sandbox.identity_center.issued  # SSO tokens, refresh tokens, client secrets
+    assert len(issued) >= 3
+    assert [token[:6] for token in issued if token in saved] == []
 
 
 def test_quickstart_panel_has_a_fallback_where_widgets_cannot_render(quickstart, sandbox):
@@ -347,6 +358,22 @@ def test_several_identities_every_profile(several):
     assert "arn:aws:iam::123456789012:user/analyst" in table
 
 
+def test_quickstart_signs_in_with_sso_and_uses_its_roles(quickstart):
+    login = output_of(quickstart, "sign_in = %aws_sso_login sso-analytics")
+    assert "sign-in to sso-session corp" in login.lower()  # the view's text fallback
+    whoami = output_of(quickstart, "sign_in.wait(600)")
+    assert "session = profile sso-analytics: sso" in whoami
+    assert "assumed-role/AWSReservedSSO_AnalyticsReadOnly" in whoami
+    accounts = output_of(quickstart, "%aws_sso_accounts")
+    assert "sso-session corp: 2 accounts, 4 roles you may use" in accounts
+    other = output_of(quickstart, "%aws_use --sso-session corp")
+    assert "arn:aws:sts::444444444444:assumed-role/AWSReservedSSO_ReadOnly" in other
+    assert "login valid until" in output_of(quickstart, "profiles = %aws_profiles")
+    assert "sso-session corp: signed out, cached token removed" in output_of(
+        quickstart, "%aws_sso_logout"
+    )
+
+
 # --------------------------------------------------------------------------- secrets, network
 
 
@@ -361,6 +388,9 @@ def test_no_secret_anywhere_in_the_executed_notebook(request, sandbox, name):
         assert secret not in saved
     for key_id in sandbox.access_key_ids():
         assert key_id not in saved
+    issued = sandbox.identity_center.issued  # SSO tokens, refresh tokens, client secrets
+    assert len(issued) >= 3
+    assert [token[:6] for token in issued if token in saved] == []
     if name == "quickstart":  # scan the widget state, not only its JSON escaping
         assert WIDGET_STATE in nb.metadata["widgets"]
 
