@@ -217,6 +217,7 @@ def test_demo_runs_quickstart_and_ctrl_c_stops_everything(tmp_path):
         whoami = sources.index("%aws_whoami")
         whoami_after_use = sources.index("%aws_whoami", sources.index("%aws_use customer-a"))
         keys = sources.index("%aws_keys --var portal")
+        sign_in = sources.index("sign_in = %aws_sso_login sso-analytics\nsign_in")
         portal = (sandbox / "portal-keys.txt").read_text()
 
         with sync_api.sync_playwright() as playwright:
@@ -243,6 +244,20 @@ def test_demo_runs_quickstart_and_ctrl_c_stops_everything(tmp_path):
             expect(prompt).to_have_attribute("type", "password")
             prompt.fill(" ".join(portal.splitlines()))
             prompt.press("Enter")
+            # Then at the SSO sign-in: open its link in a second page and Approve there, as a
+            # person would; Run All goes on once the local Identity Center says yes.
+            link = cell(page, sign_in).locator("a.aws-sso-link")
+            expect(link).to_be_visible(timeout=60_000)
+            code = cell(page, sign_in).locator("code.aws-sso-code").inner_text()
+            approval = context.new_page()
+            approval.goto(link.get_attribute("href"))
+            expect(approval.locator("#user-code")).to_have_text(code)
+            approval.locator("#approve").click()
+            expect(approval.locator("#result")).to_contain_text("approved")
+            approval.close()
+            expect(cell(page, sign_in + 1).locator(".jp-Cell-outputArea")).to_contain_text(
+                "AWSReservedSSO_AnalyticsReadOnly", timeout=60_000
+            )
             expect(cell(page, len(sources) - 1).locator(".jp-Cell-outputArea")).to_contain_text(
                 "portal", timeout=60_000
             )
