@@ -482,3 +482,22 @@ def _all_widgets(root):
     from aws_cred_magic.widget import _widget_tree
 
     return _widget_tree(root)
+
+
+def test_sso_login_api_shares_the_shell_state(idc, ip):
+    import aws_cred_magic
+
+    with capture_output() as captured:
+        assert aws_cred_magic.sso_login(sso_session="corp") is None  # a terminal: text
+    assert "user_code=" in captured.stdout and "sso-session corp" in captured.stdout
+    state = ip.magics_manager.registry["AwsCredMagics"].state
+    (login,) = state.sso_logins.values()
+    assert idc.approve(login.user_code)
+    assert login.wait(5) and login.status == "signed in"
+    ok(ip, "%aws_use sso-a")
+    # unloading cancels a sign-in still waiting
+    with capture_output():
+        aws_cred_magic.sso_login("sso-a")
+    (pending_login,) = state.sso_logins.values()
+    ip.run_line_magic("unload_ext", "aws_cred_magic")
+    assert pending_login.wait(5) and pending_login.status == "cancelled"
