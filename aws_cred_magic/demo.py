@@ -484,6 +484,32 @@ def stop_process_group(process: subprocess.Popen) -> None:
             os.killpg(process.pid, signal.SIGKILL)
 
 
+def prepare_sandbox_dir(root: Path, source: Path) -> Path:
+    """Empty ``root`` for a new sandbox but keep its ``notebooks/``: the notebooks there are
+    the user's, maybe edited. A notebook is copied from ``source`` only when it is missing.
+    Returns the notebooks directory."""
+    notebooks = root / "notebooks"
+    if root.exists():
+        for entry in root.iterdir():
+            if entry == notebooks:
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+    notebooks.mkdir(parents=True, exist_ok=True)
+    kept = []
+    for original in sorted(source.glob("*.ipynb")):
+        target = notebooks / original.name
+        if target.exists():
+            kept.append(original.name)
+        else:
+            shutil.copy2(original, target)
+    if kept:
+        print(f"Kept your notebooks as they are: {', '.join(kept)} (delete one to get it anew)")
+    return notebooks
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="aws_cred_magic.demo", description=__doc__.split("\n")[0])
     parser.add_argument("--real", action="store_true", help="Use your own AWS configuration.")
@@ -492,11 +518,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     root: Path = args.dir.resolve()
-    if root.exists():
-        shutil.rmtree(root)
-    root.mkdir(parents=True)
-    notebooks = root / "notebooks"
-    shutil.copytree(REPO / "notebooks", notebooks)
+    notebooks = prepare_sandbox_dir(root, REPO / "notebooks")
     moto = None
     if args.real:
         env = dict(os.environ)

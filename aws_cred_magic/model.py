@@ -102,7 +102,9 @@ class Resolution:
             if winner.access_key:
                 head += f" with key {winner.access_key}"
         elif self.error is not None:
-            head = f"no credentials: {self.error.detail}"
+            head = (
+                f"no credentials: {self.error.detail.rstrip('.')}"  # no '.;' before the next part
+            )
         else:
             head = "no credentials found"
         profile = f"profile {self.profile} ({self.profile_chosen_by})" if self.profile else ""
