@@ -265,7 +265,8 @@ class CredentialState:
             session = None  # noqa: F841
             message = describe_error(exc)
             if type(exc).__name__ == "ProfileNotFound":
-                message += _profile_hint(profile)
+                hint = _profile_hint(profile)
+                message = f"{message.rstrip('.')}.{hint}" if hint else message
             raise AwsCredError(message) from None
         if credentials is None:
             from .resolve import resolve
