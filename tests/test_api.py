@@ -257,7 +257,7 @@ def test_closed_port_is_a_quick_one_line_error(profiles, profile):
     started = time.monotonic()
     with pytest.raises(AwsCredError) as info:
         aws_cred_magic.whoami()
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 6  # one quick failure, not botocore's retries
     message = assert_one_line_error(info, "EndpointConnectionError", url)
     assert "the endpoint did not answer" in message
     assert boto3.DEFAULT_SESSION is session

@@ -454,7 +454,7 @@ def test_closed_port_is_a_usage_error(ip, profiles, profile):
     before = current(ip)
     started = time.monotonic()
     message = usage_error(ip, f"%aws_whoami --profile {profile}")
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 6  # one quick failure, not botocore's retries
     assert message.startswith("EndpointConnectionError: ") and url in message
     assert_unchanged(ip, before)
 
@@ -466,7 +466,7 @@ def test_the_timeout_setting_bounds_a_silent_endpoint(ip, profiles, hanging_serv
     ok(ip, "%config AwsCredMagics.timeout = 0.3")
     started = time.monotonic()
     message = usage_error(ip, f"%aws_whoami --profile {profile}")
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 6  # the 0.3 s setting, not botocore's 60 s read timeout
     assert message.startswith("ReadTimeoutError: ")
     assert "in time" in message and hanging_server.url in message
     # One try (GetCallerIdentity, or the AssumeRole that fails first), never a retry.

@@ -146,7 +146,7 @@ def test_failing_process_is_winner_dry_and_error_probed(aws):
 def test_probe_is_bounded_against_hanging_imds(aws, hanging_server):
     imds_on(aws, hanging_server.url)
     df, elapsed = timed_table(probe=True, timeout=1.0)
-    assert elapsed < 1.5
+    assert elapsed < 1.8
     imds = row(df, "iam-role")
     assert imds["status"] == "unknown" and not imds["winner"]
     assert "no answer within 1 s" in imds["detail"]
@@ -156,7 +156,7 @@ def test_probe_is_bounded_against_hanging_imds(aws, hanging_server):
 def test_default_timeout_is_one_second(aws, hanging_server):
     imds_on(aws, hanging_server.url)
     df, elapsed = timed_table(probe=True)
-    assert elapsed < 1.5
+    assert elapsed < 1.8
     assert row(df, "iam-role")["status"] == "unknown"
 
 
@@ -165,7 +165,7 @@ def test_probe_is_bounded_against_hanging_container(aws, hanging_server, monkeyp
     keeps the dry verdict (botocore stops at this source), marked as not verified."""
     aws.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", hanging_server.url + "/creds")
     df, elapsed = timed_table(probe=True, timeout=1.0)
-    assert elapsed < 1.5
+    assert elapsed < 1.8
     container = row(df, "container-role")
     assert container["status"] == "winner" and container["access_key"] == ""
     assert "no answer within 1 s, so not verified" in container["detail"]
@@ -187,7 +187,7 @@ def test_probe_waits_once_for_hanging_container_and_imds(aws, hanging_server):
     aws.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", hanging_server.url + "/creds")
     imds_on(aws, hanging_server.url)
     df, elapsed = timed_table(probe=True, timeout=1.0)
-    assert elapsed < 1.5  # concurrently: one timeout in all, not one per source
+    assert elapsed < 1.8  # concurrently: one timeout in all, not one per source
     assert row(df, "container-role")["status"] == "winner"
     assert "not verified" in row(df, "container-role")["detail"]
     assert row(df, "iam-role")["status"] == "not reached"
@@ -201,7 +201,7 @@ def test_source_after_a_hanging_container_is_not_the_winner(
     aws.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", hanging_server.url + "/creds")
     imds_on(aws, imds_server.url)
     df, elapsed = timed_table(probe=True, timeout=1.0)
-    assert elapsed < 1.5
+    assert elapsed < 1.8
     context = df[["method", "status", "detail"]].to_string()
     assert row(df, "container-role")["status"] == "winner", context
     assert "not verified" in row(df, "container-role")["detail"]
@@ -222,11 +222,11 @@ def test_source_after_a_hanging_container_is_not_the_winner(
 def test_slow_process_keeps_the_dry_verdict(aws):
     # botocore waits for the process and uses it; the config-file keys after it never count.
     aws.write_config(
-        f"[default]\ncredential_process = {process_command(aws, 'slow', sleep=1.3)}\n"
+        f"[default]\ncredential_process = {process_command(aws, 'slow', sleep=2.5)}\n"
         f"aws_access_key_id = {KEY_C}\naws_secret_access_key = {CANARY_SECRET}\n"
     )
     df, elapsed = timed_table(probe=True, timeout=0.5)
-    assert elapsed < 1.0
+    assert elapsed < 1.8  # the 0.5 s bound, not the process's 2.5 s
     process = row(df, "custom-process")
     assert process["status"] == "winner", df[["method", "status", "detail"]].to_string()
     assert "did not finish within 0.5 s, so not verified" in process["detail"]
@@ -240,10 +240,10 @@ def test_slow_process_keeps_the_dry_verdict(aws):
 def test_role_sourced_from_a_slow_process_keeps_the_dry_verdict(aws):
     aws.write_config(
         f"[default]\nrole_arn = {ROLE}\nsource_profile = base\nregion = us-east-1\n"
-        f"[profile base]\ncredential_process = {process_command(aws, 'slowsrc', sleep=1.3)}\n"
+        f"[profile base]\ncredential_process = {process_command(aws, 'slowsrc', sleep=2.5)}\n"
     )
     df, elapsed = timed_table(probe=True, timeout=0.5)
-    assert elapsed < 1.0
+    assert elapsed < 1.8  # the 0.5 s bound, not the process's 2.5 s
     role = row(df, "assume-role")
     assert role["status"] == "winner", df[["method", "status", "detail"]].to_string()
     assert "not verified" in role["detail"] and "source_profile base" in role["detail"]
@@ -336,12 +336,12 @@ def test_first_container_answer_that_decides_is_the_error(aws, monkeypatch, stat
     server = _AnsweringServer(status, body)
     try:
         aws.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", server.url + "/creds")
-        df, elapsed = timed_table(probe=True, timeout=0.9)
+        df, elapsed = timed_table(probe=True, timeout=3.0)
         container = row(df, "container-role")
         expected = _botocore_container_error(monkeypatch)
     finally:
         server.close()
-    assert elapsed < 0.9
+    assert elapsed < 1.5  # the first answer decides: no waiting for the 3 s bound
     assert container["status"] == "error", df[["method", "status", "detail"]].to_string()
     assert container["detail"].split(":")[0] == expected.split(":")[0]
     assert not df["winner"].any()
@@ -351,9 +351,9 @@ def test_refused_container_connection_is_the_error(aws, monkeypatch):
     from .conftest import free_port
 
     aws.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", f"http://127.0.0.1:{free_port()}/creds")
-    df, elapsed = timed_table(probe=True, timeout=0.9)
+    df, elapsed = timed_table(probe=True, timeout=3.0)
     expected = _botocore_container_error(monkeypatch)
-    assert elapsed < 0.9
+    assert elapsed < 1.5  # the first answer decides: no waiting for the 3 s bound
     container = row(df, "container-role")
     assert container["status"] == "error"
     assert container["detail"].startswith(expected.split(":")[0] + ":")

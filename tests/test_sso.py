@@ -217,7 +217,7 @@ def test_cancel_stops_polling_at_once(idc, profiles):
     wait_for(lambda: login.status == "pending")
     started = time.monotonic()
     login.cancel()
-    assert login.wait(5) and time.monotonic() - started < 3  # not the 30 s interval
+    assert login.wait(10) and time.monotonic() - started < 8  # not the 30 s interval
     assert login.status == "cancelled"
     assert idc.calls.count("CreateToken") == 0
     assert not os.path.exists(corp().cache_path)
@@ -230,7 +230,7 @@ def test_every_call_is_bounded_by_the_timeout(profiles, hanging_server):
     login = sso.DeviceLogin(corp(), timeout=0.5).start()
     started = time.monotonic()
     assert login.wait(5)
-    assert time.monotonic() - started < 3  # one bounded call, not botocore's 60 s
+    assert time.monotonic() - started < 8  # one bounded call, not botocore's 60 s
     assert login.status == "failed" and "ReadTimeoutError" in login.message
 
 
