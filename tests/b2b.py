@@ -12,7 +12,7 @@ import json
 import uuid
 from dataclasses import dataclass, field
 
-from .conftest import moto_reset_auth
+from .conftest import moto_reset_auth, shell_with_extension  # noqa: F401 (re-exported)
 
 
 @dataclass
@@ -97,23 +97,6 @@ def enforce(moto_url: str, on: bool) -> None:
 
 
 # --------------------------------------------------------------------------- a shell
-def shell_with_extension():
-    """A fresh in-process IPython shell with the extension loaded (a fixture's body)."""
-    import atexit
-
-    from IPython.core.interactiveshell import InteractiveShell
-    from traitlets.config import Config
-
-    config = Config()
-    config.HistoryManager.hist_file = ":memory:"
-    InteractiveShell.clear_instance()
-    shell = InteractiveShell.instance(config=config)
-    shell.run_line_magic("load_ext", "aws_cred_magic")
-    yield shell
-    if "aws_cred_magic" in shell.extension_manager.loaded:
-        shell.run_line_magic("unload_ext", "aws_cred_magic")
-    atexit.unregister(shell.atexit_operations)
-    InteractiveShell.clear_instance()
 
 
 def run(ip, code: str):

@@ -261,6 +261,26 @@ def hanging_server():
 # --------------------------------------------------------------------------- moto STS
 
 
+def shell_with_extension():
+    """A fresh in-process IPython shell with the extension loaded (a fixture's body: use
+    ``yield from shell_with_extension()``); unloaded and dropped afterwards."""
+    import atexit
+
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    config = Config()
+    config.HistoryManager.hist_file = ":memory:"  # no sqlite file left in the temp HOME
+    InteractiveShell.clear_instance()
+    shell = InteractiveShell.instance(config=config)
+    shell.run_line_magic("load_ext", "aws_cred_magic")
+    yield shell
+    if "aws_cred_magic" in shell.extension_manager.loaded:
+        shell.run_line_magic("unload_ext", "aws_cred_magic")
+    atexit.unregister(shell.atexit_operations)  # its exit hook would touch a gone HOME
+    InteractiveShell.clear_instance()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -4,12 +4,10 @@ fall back to, and the ``completions()`` API that prompt_toolkit and ipykernel us
 
 from __future__ import annotations
 
-import atexit
-
 import IPython
 import pytest
-from IPython.core.interactiveshell import InteractiveShell
-from traitlets.config import Config
+
+from .conftest import shell_with_extension
 
 # Before IPython 8.6 (the complete_command hook), Jedi's Python guesses join ours after a
 # "-" in the completions() list; ours are there, at the right offset, but not alone.
@@ -39,16 +37,7 @@ aws_secret_access_key = customerASecretCUSTOMERAsecretCustomer01
 def ip(aws):
     aws.write_config(CONFIG)
     aws.write_credentials(CREDENTIALS)
-    config = Config()
-    config.HistoryManager.hist_file = ":memory:"
-    InteractiveShell.clear_instance()
-    shell = InteractiveShell.instance(config=config)
-    shell.run_line_magic("load_ext", "aws_cred_magic")
-    yield shell
-    if "aws_cred_magic" in shell.extension_manager.loaded:
-        shell.run_line_magic("unload_ext", "aws_cred_magic")
-    atexit.unregister(shell.atexit_operations)
-    InteractiveShell.clear_instance()
+    yield from shell_with_extension()
 
 
 def complete(ip, line: str) -> list[str]:

@@ -4,19 +4,16 @@ mistyped profile name gets a "did you mean"."""
 
 from __future__ import annotations
 
-import atexit
 import datetime as dt
 import hashlib
 import json
 
 import pytest
 from IPython.core.error import UsageError
-from IPython.core.interactiveshell import InteractiveShell
-from traitlets.config import Config
 
 from aws_cred_magic.preflight import unusable_reason
 
-from .conftest import free_port
+from .conftest import free_port, shell_with_extension
 
 CONFIG = """
 [default]
@@ -65,16 +62,9 @@ def ip(aws):
     token = aws.home / "ci" / "token.jwt"
     aws.write_config(CONFIG.format(token=token))
     aws.write_credentials(CREDENTIALS)
-    config = Config()
-    config.HistoryManager.hist_file = ":memory:"
-    InteractiveShell.clear_instance()
-    shell = InteractiveShell.instance(config=config)
-    shell.run_line_magic("load_ext", "aws_cred_magic")
-    shell.token_path = token
-    yield shell
-    shell.run_line_magic("unload_ext", "aws_cred_magic")
-    atexit.unregister(shell.atexit_operations)
-    InteractiveShell.clear_instance()
+    for shell in shell_with_extension():
+        shell.token_path = token
+        yield shell
 
 
 def cache_token(aws, key: str, expires_in: dt.timedelta, **extra) -> None:

@@ -15,7 +15,7 @@ from aws_cred_magic import AwsCredError
 from aws_cred_magic.keys import keys_from_block
 from aws_cred_magic.model import Identity, format_expiry
 
-from .conftest import CANARY_SECRET, CANARY_TOKEN, TEMP_KEY_ID
+from .conftest import CANARY_SECRET, CANARY_TOKEN, TEMP_KEY_ID, shell_with_extension
 
 ROLE = "arn:aws:iam::123456789012:role/a-rather-long-role-name-for-the-analytics-team"
 
@@ -46,20 +46,7 @@ def world(aws):
 
 @pytest.fixture
 def ip(aws):
-    import atexit
-
-    from IPython.core.interactiveshell import InteractiveShell
-    from traitlets.config import Config
-
-    config = Config()
-    config.HistoryManager.hist_file = ":memory:"
-    InteractiveShell.clear_instance()
-    shell = InteractiveShell.instance(config=config)
-    shell.run_line_magic("load_ext", "aws_cred_magic")
-    yield shell
-    shell.run_line_magic("unload_ext", "aws_cred_magic")
-    atexit.unregister(shell.atexit_operations)
-    InteractiveShell.clear_instance()
+    yield from shell_with_extension()
 
 
 @pytest.mark.parametrize("columns", [80, 120])

@@ -6,7 +6,6 @@ exception text and tracebacks, IPython history, and botocore's and our logs at D
 
 from __future__ import annotations
 
-import atexit
 import datetime as dt
 import getpass
 import json
@@ -20,13 +19,19 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.lib.pretty import pretty
 from IPython.utils.capture import capture_output
-from traitlets.config import Config
 
 import aws_cred_magic
 from aws_cred_magic import AwsCredError
 from aws_cred_magic.keys import check_keys, keys_from_block
 
-from .conftest import CANARY_KEY_ID, CANARY_SECRET, CANARY_TOKEN, DEV_KEY_ID, TEMP_KEY_ID
+from .conftest import (
+    CANARY_KEY_ID,
+    CANARY_SECRET,
+    CANARY_TOKEN,
+    DEV_KEY_ID,
+    TEMP_KEY_ID,
+    shell_with_extension,
+)
 
 # Pieces that would betray a partial reveal too.
 SECRET_PIECES = (CANARY_SECRET, CANARY_SECRET[:16], CANARY_SECRET[-16:])
@@ -159,16 +164,7 @@ def canary_world(aws) -> None:
 
 @pytest.fixture
 def ip(aws):
-    config = Config()
-    config.HistoryManager.hist_file = ":memory:"
-    InteractiveShell.clear_instance()
-    shell = InteractiveShell.instance(config=config)
-    shell.run_line_magic("load_ext", "aws_cred_magic")
-    yield shell
-    if "aws_cred_magic" in shell.extension_manager.loaded:
-        shell.run_line_magic("unload_ext", "aws_cred_magic")
-    atexit.unregister(shell.atexit_operations)  # its namespace reset is slow at exit
-    InteractiveShell.clear_instance()
+    yield from shell_with_extension()
 
 
 @pytest.fixture

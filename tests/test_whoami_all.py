@@ -8,6 +8,8 @@ import pytest
 
 from aws_cred_magic.identity import DEFAULT_CONCURRENCY, run_concurrently
 
+from .conftest import shell_with_extension
+
 
 def test_pool_refills_so_one_slow_call_holds_back_nothing():
     """The first call waits until every other call has finished. A refilling pool of two
@@ -54,20 +56,7 @@ def test_pool_never_exceeds_its_cap_and_keeps_order():
 
 @pytest.fixture
 def ip(aws):
-    import atexit
-
-    from IPython.core.interactiveshell import InteractiveShell
-    from traitlets.config import Config
-
-    config = Config()
-    config.HistoryManager.hist_file = ":memory:"
-    InteractiveShell.clear_instance()
-    shell = InteractiveShell.instance(config=config)
-    shell.run_line_magic("load_ext", "aws_cred_magic")
-    yield shell
-    shell.run_line_magic("unload_ext", "aws_cred_magic")
-    atexit.unregister(shell.atexit_operations)
-    InteractiveShell.clear_instance()
+    yield from shell_with_extension()
 
 
 def test_concurrency_is_a_setting(ip):
