@@ -119,20 +119,35 @@ def _bound_processes(core: Any) -> None:
         resolver = core.get_component("credential_provider")
     except Exception:  # an invalid config: botocore raises it again where it belongs
         return
-    process = resolver.get_provider("custom-process")
-    if process is not None and hasattr(process, "_popen"):
-        process._popen = bounded_popen
-    assume_role = resolver.get_provider("assume-role")
-    builder = getattr(assume_role, "_profile_provider_builder", None)
+    for method in ("custom-process", "assume-role"):
+        run_processes_with(resolver.get_provider(method), bounded_popen)
+
+
+def run_processes_with(provider: Any, popen: Any) -> None:
+    """Make a ``credential_process`` provider start its command with ``popen``; for an
+    assume-role provider, every process provider it builds for a source profile."""
+    if provider is None:
+        return
+    if hasattr(provider, "_popen"):
+        provider._popen = popen
+    builder = getattr(provider, "_profile_provider_builder", None)
     create = getattr(builder, "_create_process_provider", None)
     if create is not None:
 
-        def create_bounded(profile_name: str) -> Any:
-            provider = create(profile_name)
-            provider._popen = bounded_popen
-            return provider
+        def create_with_popen(profile_name: str) -> Any:
+            source = create(profile_name)
+            source._popen = popen
+            return source
 
-        builder._create_process_provider = create_bounded
+        builder._create_process_provider = create_with_popen
+
+
+def killed_after(seconds: float) -> Any:
+    """A ``Popen`` for botocore's ProcessProvider that kills the process and its children
+    if it has not finished ``seconds`` after it started."""
+    import functools
+
+    return functools.partial(_KilledOnTimeout, seconds)
 
 
 def bounded_popen(*args: Any, **kwargs: Any) -> subprocess.Popen:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from . import compat
 from .discover import ConfigFiles, expand_path, load_config_files, profile_choice
 from .errors import AwsCredError, describe_error
-from .identity import credential_facts
+from .identity import credential_facts, killed_after, run_processes_with
 from .masking import scrub
 from .model import ProviderRow, Resolution
 
@@ -305,12 +305,18 @@ def probe_bound(provider: Any, timeout: float) -> float:
     return max(timeout, 3 * per_request * attempts)
 
 
+# Seconds after the probe's own bound at which a still-running credential_process is killed.
+_PROCESS_GRACE = 0.5
+
+
 class _ProbeRun:
     """Loading every provider of a chain. With ``probe`` the side-effecting ones start at
     once, each in its own thread; ``finish()`` loads the local ones and waits for each
     probe at most its ``probe_bound`` (all at once, not one after another)."""
 
-    def __init__(self, providers: list[Any], probe: bool, timeout: float) -> None:
+    def __init__(
+        self, providers: list[Any], probe: bool, timeout: float, kill_late: bool = True
+    ) -> None:
         self.providers = providers
         self.start = time.monotonic()
         self.outcomes: list[_Outcome | None] = [None] * len(providers)
@@ -318,11 +324,18 @@ class _ProbeRun:
         self.local: list[int] = []
         for index, provider in enumerate(providers):  # the slow ones start first
             if probe and _is_network_provider(provider):
+                bound = probe_bound(provider, timeout)
+                # A command still running when the table is done is killed (with its
+                # children) soon after, never left behind; the grace keeps the kill after
+                # the wait, so the row still reads "did not finish … not verified". Only in
+                # a session built for the table: a user's own session keeps botocore's ways.
+                if kill_late:
+                    run_processes_with(provider, killed_after(bound + _PROCESS_GRACE))
                 thread = threading.Thread(
                     target=self._run, args=(index,), daemon=True, name=f"probe-{provider.METHOD}"
                 )
                 thread.start()
-                self.threads.append((thread, probe_bound(provider, timeout)))
+                self.threads.append((thread, bound))
             else:
                 self.local.append(index)
 
@@ -623,6 +636,7 @@ def resolve(
     secrets = (aws_secret_access_key, aws_session_token)
     explicit_keys = any((aws_access_key_id, aws_secret_access_key, aws_session_token))
     early = None
+    owned = boto_session is None  # built here for the table, not the user's own session
     if boto_session is None:
         # Keys passed in: botocore never builds the chain, so nothing may be probed.
         if probe and not explicit_keys and aws_account_id is None:
@@ -643,7 +657,9 @@ def resolve(
         loaded = boto_session._session._credentials  # set by keys passed in, or a past load
         explicit_keys = explicit_keys or getattr(loaded, "method", None) == "explicit"
     try:
-        return _resolve_session(boto_session, region, explicit_keys, probe, timeout, secrets, early)
+        return _resolve_session(
+            boto_session, region, explicit_keys, probe, timeout, secrets, early, owned
+        )
     except Exception as exc:  # the table never raises: whatever broke is its one row
         row = ProviderRow(method="session", status="error", detail=describe_error(exc, secrets))
         return Resolution(rows=[row], profile=profile, probed=probe)
@@ -690,6 +706,7 @@ def _resolve_session(
     timeout: float,
     secrets,
     early: _EarlyProbes | None = None,
+    owned: bool = True,
 ) -> Resolution:
     from botocore.credentials import EnvProvider
 
@@ -738,7 +755,7 @@ def _resolve_session(
         inspected, run = list(early.inspected), early.run
     else:
         inspected = [_inspectable(p, session, probe, dry) for p in chain]
-        run = _ProbeRun(inspected, probe, timeout)
+        run = _ProbeRun(inspected, probe, timeout, kill_late=owned)
     outcomes: list[_Outcome] = []
     judged_dry: list[bool] = []  # judged from configuration (no probe, or the probe was late)
     for index, outcome in enumerate(run.finish()):

@@ -4,6 +4,7 @@ probe=False touches neither the network nor a subprocess."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shlex
 import socket
 import subprocess
@@ -549,3 +550,48 @@ def test_probe_false_leaves_imds_unknown_not_winner(aws, imds_server):
     assert imds["status"] == "unknown" and not df["winner"].any()
     assert "probe=True" in imds["detail"]
     assert imds_server.requests == []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie is gone for the user: it only waits to be reaped
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("as_role_source", [False, True])
+def test_probe_kills_a_process_still_running_after_the_table(aws, as_role_source):
+    """A credential_process that outlives the probe's bound (and the child it started) is
+    killed soon after the table returns, never left running; the row keeps the dry verdict."""
+    pids = aws.home / "pids"
+    script = aws.file(
+        "bin/forever.py",
+        "import subprocess, sys, time\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+        f"open({str(pids)!r}, 'w').write(f'{{__import__(\"os\").getpid()}} {{child.pid}}')\n"
+        "time.sleep(60)\n",
+    )
+    command = f"{shlex.quote(sys.executable)} {shlex.quote(str(script))}"
+    if as_role_source:
+        aws.write_config(
+            f"[default]\nrole_arn = {ROLE}\nsource_profile = base\nregion = us-east-1\n"
+            f"[profile base]\ncredential_process = {command}\n"
+        )
+    else:
+        aws.write_config(f"[default]\ncredential_process = {command}\n")
+    df, elapsed = timed_table(probe=True, timeout=0.8)
+    method = "assume-role" if as_role_source else "custom-process"
+    assert row(df, method)["status"] == "winner"
+    assert "not verified" in row(df, method)["detail"]
+    deadline = time.monotonic() + 10
+    while not pids.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    started = [int(pid) for pid in pids.read_text().split()]
+    while any(_alive(pid) for pid in started) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_alive(pid) for pid in started), "the process or its child still runs"
