@@ -327,6 +327,23 @@ def test_panel_profile_assumes_role_through_local_sts(page, lab):
     save_screenshot(page, "jupyterlab.png")
 
 
+@pytest.mark.parametrize("name", ["quickstart.ipynb", "several_identities.ipynb"])
+def test_demo_notebooks_open_unmodified(page, lab, name):
+    """Opening a demo notebook and starting its kernel leaves it unmodified: its saved
+    metadata is what JupyterLab writes once the kernel connects (no "unsaved" mark)."""
+    import platform
+
+    saved = json.loads((REPO / "notebooks" / name).read_text())
+    version = saved["metadata"]["language_info"]["version"]
+    if version != platform.python_version():  # the kernel reports its own Python
+        pytest.skip(f"the notebook records Python {version}; this kernel runs another")
+    shutil.copy(REPO / "notebooks" / name, lab.notebooks / name)
+    open_notebook(page, lab, name)
+    page.wait_for_timeout(1500)  # let the kernel's info reach the model
+    dirty = page.evaluate("() => window.jupyterapp.shell.currentWidget.context.model.dirty")
+    assert dirty is False
+
+
 def test_panel_pasted_keys_switch_identity_and_never_reach_the_file(page, lab):
     """Paste the portal's block into the Password field (multi-line, then joined with spaces
     as browsers paste it into a one-line field), Apply: the session is the portal role in
