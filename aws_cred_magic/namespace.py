@@ -97,16 +97,7 @@ class Namespace:
             "AWS_DEFAULT_REGION": region,
             "AWS_REGION": region,
         }
-        names = []
-        for name, value in values.items():
-            if name not in self._env_before:
-                self._env_before[name] = os.environ.get(name)
-            if value:
-                os.environ[name] = value
-                names.append(name)
-            else:
-                os.environ.pop(name, None)
-        return names
+        return self.set_env(values)
 
     def set_env(self, values: dict[str, str | None]) -> list[str]:
         """Set (or, for ``None``, remove) each variable, remembering the value from before the
