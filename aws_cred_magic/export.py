@@ -98,7 +98,13 @@ def environment_for(record: Any, *, timeout: float) -> dict[str, str | None]:
     values["AWS_ACCESS_KEY_ID"] = frozen.access_key
     values["AWS_SECRET_ACCESS_KEY"] = frozen.secret_key
     values["AWS_SESSION_TOKEN"] = values["AWS_SECURITY_TOKEN"] = frozen.token
-    expiry = expiry_of(session.get_credentials())
+    # Pasted keys tell their expiry (AWS_CREDENTIAL_EXPIRATION) though botocore cannot know it.
+    expiry = expiry_of(session.get_credentials()) or getattr(record, "expires", None)
+    if expiry is not None and expiry <= dt.datetime.now(dt.timezone.utc):
+        raise AwsCredError(
+            f"{record.name}: these keys expired at {expiry:%Y-%m-%d %H:%M} UTC: get fresh ones "
+            "from the portal (%aws_keys)."
+        )
     if expiry is not None:
         values["AWS_CREDENTIAL_EXPIRATION"] = expiry.astimezone(dt.timezone.utc).strftime(
             "%Y-%m-%dT%H:%M:%SZ"
@@ -168,6 +174,12 @@ class EnvExport:
         try:
             frozen = fresh_credentials(record.session, timeout=self.state.timeout)
             if frozen.access_key == self.access_key:
+                expires = getattr(record, "expires", None)  # pasted keys cannot refresh
+                if expires is not None and expires <= dt.datetime.now(dt.timezone.utc):
+                    raise AwsCredError(
+                        f"{record.name}'s keys expired at {expires:%Y-%m-%d %H:%M} UTC: "
+                        "paste fresh ones with %aws_keys --env."
+                    )
                 return None
             return self.export(record)
         except AwsCredError as exc:

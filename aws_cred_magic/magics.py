@@ -507,6 +507,9 @@ class AwsCredMagics(Magics):
     @magic_arguments()
     @argument("--region", "-r", help="Region for the session.")
     @argument("--var", "-v", help="Variable name for the session (default: session).")
+    @argument(
+        "--env", action="store_true", help="Also export it as AWS_* from now on (export_env)."
+    )
     @line_magic
     def aws_keys(self, line: str) -> None:
         """Enter temporary keys without ever writing them into a cell.
@@ -518,10 +521,19 @@ class AwsCredMagics(Magics):
         changes; the keys go into a boto3.Session injected as ``session`` and nowhere else:
         not the notebook, not the history, not a file.
 
+        With --env the keys are also exported to the process environment
+        (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, the region, and
+        AWS_CREDENTIAL_EXPIRATION when the pasted block says when they expire), so ``!aws``,
+        subprocesses, pandas ``s3://``, polars and pyarrow use them too. As with
+        ``%aws_use --env`` this turns the export_env setting on: later switches are exported
+        too, and ``%config AwsCredMagics.export_env = False`` (or unloading) puts the
+        environment back as it was. Nothing is exported if the keys are refused.
+
         Examples::
 
             %aws_keys
             %aws_keys --region us-west-2 --var client_b
+            %aws_keys --env             # then: !aws s3 ls
         """
         args = parse_argstring(self.aws_keys, line)
         with _usage_errors():
@@ -534,6 +546,7 @@ class AwsCredMagics(Magics):
                 keys, region=region, var=var, origin="keys entered with %aws_keys"
             )
         print(record.summary())
+        self._env_flag(args.env, record)
 
     @staticmethod
     def _read_keys(region: str | None, terminal: Any) -> Any:
