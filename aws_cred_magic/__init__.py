@@ -200,8 +200,9 @@ def export_env(on: bool = True) -> str:
 def sso_login(profile: str | None = None, *, sso_session: str | None = None) -> Any:
     """Sign in to IAM Identity Center (SSO) for ``profile`` or ``sso_session``, as
     ``%aws_sso_login`` does: in Jupyter it returns the sign-in view (link, code, countdown,
-    Cancel; ``.wait()`` blocks until done); in a terminal it prints the link and code.
-    The sign-in polls in the background and writes botocore's SSO token cache."""
+    Cancel; ``.wait()`` blocks until done), polling in the background; in terminal IPython
+    it prints the link and code and waits for the outcome (Ctrl-C cancels). A signed-in
+    login writes botocore's SSO token cache."""
     from . import sso
     from .sso_widget import show_login
 
@@ -209,12 +210,15 @@ def sso_login(profile: str | None = None, *, sso_session: str | None = None) -> 
     target = (
         sso.target_for(profile, sso_session) if profile or sso_session else sso.default_target(None)
     )
-    rich = False
+    rich = foreground = False
     if "IPython" in sys.modules:
         from IPython import get_ipython
 
-        rich = getattr(get_ipython(), "kernel", None) is not None
-    return show_login(state, target, rich=rich)
+        shell = get_ipython()
+        rich = getattr(shell, "kernel", None) is not None
+        # terminal IPython: wait for the outcome here, as %aws_sso_login does
+        foreground = any(c.__name__ == "TerminalInteractiveShell" for c in type(shell).__mro__)
+    return show_login(state, target, rich=rich, foreground=foreground)
 
 
 def panel() -> Any:

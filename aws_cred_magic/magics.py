@@ -435,10 +435,13 @@ class AwsCredMagics(Magics):
     def aws_sso_login(self, line: str = "") -> Any:
         """Sign in to IAM Identity Center (SSO) from the notebook: no terminal, no AWS CLI.
 
-        Shows a link with your code filled in: open it, check the code and approve. The
-        sign-in waits in the background (other cells run meanwhile; Cancel stops it) and
-        then writes the token where boto3 and the AWS CLI read it (~/.aws/sso/cache), so
-        every SSO profile of that sign-in works: %aws_use PROFILE.
+        Shows a link with your code filled in: open it, check the code and approve. In
+        Jupyter the sign-in waits in the background (other cells run meanwhile; Cancel
+        stops it); in terminal IPython the command waits until you approve (or deny, or the
+        code expires) and prints the outcome; Ctrl-C cancels. Once approved the token is
+        written where boto3 and the AWS CLI read it (~/.aws/sso/cache), so every SSO
+        profile of that sign-in works: %aws_use PROFILE. A cancelled, denied or expired
+        sign-in writes nothing.
 
         Examples::
 
@@ -450,7 +453,12 @@ class AwsCredMagics(Magics):
         from .sso_widget import show_login
 
         with _usage_errors():
-            return show_login(self.state, target, rich=_rich_frontend(self.shell))
+            return show_login(
+                self.state,
+                target,
+                rich=_rich_frontend(self.shell),
+                foreground=not _shows_widgets(self.shell),  # terminal IPython: wait here
+            )
 
     @magic_arguments()
     @argument("profile", nargs="?", help="An SSO profile (default: the current one).")

@@ -4,7 +4,8 @@ roles, logout.
 The sign-in is the OAuth device authorization flow, run with botocore's own ``sso-oidc``
 client exactly as ``aws sso login`` (AWS CLI v2) runs it: RegisterClient (a cached, unexpired
 registration is reused), StartDeviceAuthorization, then CreateToken polled in a background
-thread that honours ``interval`` and ``slow_down``. The token is written where botocore's SSO
+thread that honours ``interval`` and ``slow_down`` (a terminal waits for it in the foreground:
+``wait_in_foreground``). The token is written where botocore's SSO
 providers read it (``~/.aws/sso/cache/<sha1>.json``, the CLI's file name and fields, mode 0600,
 atomically), so botocore resolves credentials from it unchanged. Refreshing goes through
 botocore's ``SSOTokenProvider``; role credentials through botocore's ``SSOCredentialFetcher``.
@@ -419,6 +420,7 @@ class DeviceLogin:
         self._cancelled = threading.Event()
         self._done = threading.Event()
         self.thread: threading.Thread | None = None
+        self._new_registration: dict[str, Any] | None = None  # written with the token
 
     # -- control
     def start(self) -> DeviceLogin:
@@ -458,7 +460,7 @@ class DeviceLogin:
         client = _client("sso-oidc", self.target, self.timeout)
         registration = self._registration(client)
         if self._cancelled.is_set():
-            return self._finish("cancelled", "Sign-in cancelled.")
+            return self._finish("cancelled", "Sign-in cancelled: nothing was written.")
         authorization = client.start_device_authorization(
             clientId=registration["clientId"],
             clientSecret=registration["clientSecret"],
@@ -508,6 +510,8 @@ class DeviceLogin:
                 raise
             if self._cancelled.is_set():
                 return self._finish("cancelled", "Sign-in cancelled: nothing was written.")
+            if self._new_registration is not None:  # kept only once it has signed someone in
+                _write_json_atomically(self.target.registration_path, self._new_registration)
             self.token_expires_at = write_token(self.target, response, registration)
             return self._finish(
                 "signed in",
@@ -517,7 +521,8 @@ class DeviceLogin:
 
     def _registration(self, client: Any) -> dict[str, Any]:
         """The cached client registration if it is good for 15 more minutes (as the CLI
-        decides), else a new one, cached where the CLI caches it."""
+        decides), else a new one, cached where the CLI caches it once the sign-in succeeds
+        (a cancelled, denied or expired sign-in writes nothing to the SSO cache)."""
         path = self.target.registration_path
         cached = _read_json(path)
         if cached and cached.get("clientId") and cached.get("clientSecret"):
@@ -537,7 +542,7 @@ class DeviceLogin:
         }
         if self.target.scopes:
             registration["scopes"] = list(self.target.scopes)
-        _write_json_atomically(path, registration)
+        self._new_registration = registration
         return registration
 
     def _set(self, status: str, message: str) -> None:
@@ -555,6 +560,37 @@ class DeviceLogin:
 
     def __repr__(self) -> str:
         return f"<DeviceLogin {self.target.label}: {self.status}>"
+
+
+def wait_in_foreground(
+    login: DeviceLogin,
+    show_pending: Callable[[DeviceLogin], None],
+    *,
+    tick: float = 0.2,
+) -> DeviceLogin:
+    """Run ``login`` and wait for its outcome in the calling thread (a terminal): call
+    ``show_pending(login)`` once the link and code are known, then block until the request
+    is approved, denied or expires. Ctrl-C (``KeyboardInterrupt``) cancels it: nothing is
+    written to the SSO cache. Returns the signed-in login; any other outcome is an
+    ``AwsCredError`` with its one-line message. Every wait is bounded: each call by the
+    login's timeout, the whole by the device code's expiry."""
+    if login.thread is None:
+        login.start()
+    shown = False
+    try:
+        while not login.wait(tick):
+            if not shown and login.status == "pending":
+                show_pending(login)
+                shown = True
+    except KeyboardInterrupt:
+        login.cancel()
+        with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C: stop waiting too
+            login.wait(login.timeout + 1.0)  # a CreateToken in flight ends within its timeout
+        if login.status != "signed in":  # approved just before Ctrl-C: that is the outcome
+            raise AwsCredError("Sign-in cancelled: nothing was written.") from None
+    if login.status != "signed in":
+        raise AwsCredError(login.message)
+    return login
 
 
 def start_login(logins: dict[str, DeviceLogin], target: SsoTarget, timeout: float) -> DeviceLogin:

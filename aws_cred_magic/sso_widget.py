@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from .errors import describe_error
+from .errors import AwsCredError, describe_error
 from .sso import DeviceLogin
 
 _COLORS = {
@@ -47,13 +47,18 @@ def login_html(login: DeviceLogin) -> str:
     )
 
 
-def login_text(login: DeviceLogin) -> str:
-    """The same for a terminal."""
+def login_text(login: DeviceLogin, *, foreground: bool = False) -> str:
+    """The same for a terminal (``foreground``: the command waits for the approval)."""
     if login.status == "pending":
+        then = (
+            "Waiting for the approval here (Ctrl-C cancels)…"
+            if foreground
+            else "The sign-in finishes in the background."
+        )
         return (
             f"Sign in to {login.target.label}: open {login.verification_uri_complete}\n"
             f"and check that it shows the code {login.user_code} "
-            f"({login.seconds_left() // 60} min left). The sign-in finishes in the background."
+            f"({login.seconds_left() // 60} min left). {then}"
         )
     return login.message
 
@@ -119,14 +124,29 @@ class LoginView:
         return login_text(self.login)
 
 
-def show_login(state: Any, target: Any, *, rich: bool) -> LoginView | None:
-    """Start a sign-in for ``target`` over ``state``: a ``LoginView`` in Jupyter; in a
-    terminal, print the link and code (then the outcome, when it comes) and return None."""
-    from .sso import start_login
+def show_login(
+    state: Any, target: Any, *, rich: bool, foreground: bool = False
+) -> LoginView | None:
+    """Start a sign-in for ``target`` over ``state``: a ``LoginView`` in Jupyter. Otherwise
+    print the link and code and return None: with ``foreground`` (terminal IPython) only
+    once the outcome is known, printed before the next prompt (``AwsCredError`` unless
+    signed in; Ctrl-C cancels); else the outcome is printed when it comes."""
+    from .sso import start_login, wait_in_foreground
 
     login = start_login(state.sso_logins, target, state.timeout)
     if rich:
         return LoginView(login).start()
+    if foreground:
+        try:
+            wait_in_foreground(
+                login, lambda pending: print(login_text(pending, foreground=True), flush=True)
+            )
+        except AwsCredError:
+            if login.status == "cancelled":  # the terminal echoed ^C: the error on its own line
+                print(flush=True)
+            raise
+        print(login.message, flush=True)
+        return None
 
     def report(changed: DeviceLogin) -> None:
         if changed.status in DeviceLogin.FINAL:

@@ -501,3 +501,28 @@ def test_sso_login_api_shares_the_shell_state(idc, ip):
     (pending_login,) = state.sso_logins.values()
     ip.run_line_magic("unload_ext", "aws_cred_magic")
     assert pending_login.wait(5) and pending_login.status == "cancelled"
+
+
+def test_waiting_in_the_foreground_for_a_denied_sign_in_is_one_line_and_writes_nothing(
+    idc, profiles
+):
+    """The terminal's wait (the pexpect tests in test_pty.py run it for real): denied is a
+    one-line error, and neither the token nor a new client registration is cached."""
+    shown = []
+
+    def deny(login):
+        shown.append(login.user_code)
+        assert idc.deny(login.user_code)
+
+    with pytest.raises(sso.AwsCredError) as error:
+        sso.wait_in_foreground(sso.DeviceLogin(corp(), timeout=5), deny)
+    assert str(error.value) == "Sign-in to sso-session corp was denied."
+    assert len(shown) == 1 and idc.calls.count("RegisterClient") == 1
+    assert not cache_dir(profiles).exists() or list(cache_dir(profiles).iterdir()) == []
+    login = sso.wait_in_foreground(
+        sso.DeviceLogin(corp(), timeout=5), lambda login: idc.approve(login.user_code)
+    )
+    assert login.status == "signed in"
+    assert sorted(p.name for p in cache_dir(profiles).iterdir()) == sorted(
+        [Path(corp().cache_path).name, Path(corp().registration_path).name]
+    )
