@@ -210,12 +210,13 @@ class SsoBox:
     def show_for(self, profile: str | None) -> None:
         """Show the row for ``profile`` if it is an SSO profile, else hide it."""
         from . import sso
+        from .discover import new_session
 
         target = None
         try:
-            import botocore.session
-
-            config = botocore.session.Session().full_config
+            # Through the parse cache: botocore's own merge of both files, parsed once per
+            # file version (an edit shows at once), not reparsed on every pick or refresh.
+            config = new_session().full_config
             if profile and sso.is_sso_profile(config.get("profiles", {}).get(profile, {})):
                 target = sso.target_for(profile, config=config)
         except Exception:  # a broken profile: the Apply error explains it

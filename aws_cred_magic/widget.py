@@ -54,7 +54,11 @@ class PanelController:
     def __init__(self, state: CredentialState) -> None:
         self.state = state
         self.entries: list[ProfileEntry] = []
+        self.options: tuple[tuple[str, str], ...] = ()  # the dropdown's (label, name) pairs
+        self.names: list[str] = []
         self.default_profile: str | None = None
+        self._by_name: dict[str, ProfileEntry] = {}
+        self._entries_of: Any = None  # the parsed profiles the entries were built from
         self._check_generation = 0
         self._lock = threading.Lock()
         self.on_status: Callable[[Status], None] = lambda status: None
@@ -130,7 +134,16 @@ class PanelController:
             profiles = session.full_config.get("profiles", {})  # botocore's merge of both files
         except ConfigParseError as exc:
             raise AwsCredError(one_line(f"Cannot read the AWS configuration: {exc}")) from None
-        self.entries = [
+        # The parse cache hands out the same (read-only) parse until a file changes, and a
+        # new one at once when it does: the entries, scrubbed and sorted, are built once per
+        # parse, not for every profile on every refresh.
+        if profiles is not self._entries_of:
+            self._set_entries(profiles)
+        self.default_profile = profile_choice(session).name
+        return self.entries
+
+    def _set_entries(self, profiles: dict[str, dict[str, Any]]) -> None:
+        entries = [
             ProfileEntry(
                 name, classify_profile(s), _shown(s.get("region")), needs_mfa(profiles, name)
             )
@@ -138,11 +151,18 @@ class PanelController:
                 profiles.items(), key=lambda item: (item[0] != "default", item[0])
             )
         ]
-        self.default_profile = profile_choice(session).name
-        return self.entries
+        self.entries = entries
+        options = tuple((e.label, e.name) for e in entries)
+        names = [e.name for e in entries]
+        # An edit that leaves the list as it was (a region changed, say) keeps the same
+        # objects, so the dropdowns see at a glance that they have nothing to change.
+        self.options = self.options if options == self.options else options
+        self.names = self.names if names == self.names else names
+        self._by_name = {e.name: e for e in entries}
+        self._entries_of = profiles
 
     def entry(self, name: str | None) -> ProfileEntry | None:
-        return next((e for e in self.entries if e.name == name), None)
+        return self._by_name.get(name) if isinstance(name, str) else None
 
     @staticmethod
     def regions() -> list[str]:
@@ -316,6 +336,7 @@ class CredentialPanel:
         wide = w.Layout(width="420px")
 
         self._profile = w.Dropdown(description="Profile", layout=wide)
+        self._filling = False  # True while _fill_profiles sets the dropdown
         self._region = w.Dropdown(description="Region", layout=w.Layout(width="260px"))
         self._refresh = w.Button(
             description="Refresh", icon="refresh", tooltip="Reread ~/.aws files"
@@ -355,7 +376,7 @@ class CredentialPanel:
 
         from .widget_assume import AssumeRoleTab, ExportToggle
 
-        self._assume = AssumeRoleTab(state, [e.name for e in self.controller.entries])
+        self._assume = AssumeRoleTab(state, self.controller.names)
         self._tabs = w.Tab(children=[profile_tab, keys_tab, self._assume.widget])
         self._tabs.set_title(0, "Profile")
         self._tabs.set_title(1, "Temporary keys")
@@ -430,14 +451,25 @@ class CredentialPanel:
 
     # ------------------------------------------------------------------ helpers
     def _fill_profiles(self) -> None:
-        entries = self.controller.entries
+        """The controller's profiles in the dropdown, the current session's profile (or
+        boto3's default) selected if listed. The profile's region, MFA field and SSO row
+        follow once, for the profile finally selected: not also for the first profile, which
+        new options select on the way (that would reset the SSO row's roles and list them
+        again over the network)."""
         current = self.controller.state.current_record()
         wanted = (current.profile if current and current.profile else None) or (
             self.controller.default_profile
         )
-        self._profile.options = [(e.label, e.name) for e in entries]
-        if any(e.name == wanted for e in entries):
-            self._profile.value = wanted
+        self._filling = True
+        try:
+            # Equal options would change nothing (traitlets does not notify an equal value)
+            # but still be validated option by option: skip them.
+            if tuple(self._profile.options) != self.controller.options:
+                self._profile.options = self.controller.options
+            if self.controller.entry(wanted) is not None:
+                self._profile.value = wanted
+        finally:
+            self._filling = False
         self._on_profile_change()
 
     def _show_status(self, status: Any) -> None:
@@ -458,7 +490,7 @@ class CredentialPanel:
             return
         if self.controller.entry(record.profile) is None:
             self._guard(self.controller.load_profiles)  # a profile added since the panel opened
-            self._profile.options = [(e.label, e.name) for e in self.controller.entries]
+            self._profile.options = self.controller.options
         if self.controller.entry(record.profile) is not None:
             self._profile.value = record.profile  # also sets the profile's own region...
             self._on_profile_change()
@@ -509,6 +541,8 @@ class CredentialPanel:
 
     # ------------------------------------------------------------------ events
     def _on_profile_change(self, change: Any = None) -> None:
+        if change is not None and self._filling:
+            return  # _fill_profiles calls it once the dropdown shows its final choice
         entry = self.controller.entry(self._profile.value)
         region = entry.region if entry and entry.region else ""
         if region in {value for _label, value in self._region.options}:
@@ -522,7 +556,7 @@ class CredentialPanel:
         def refresh() -> None:
             self.controller.load_profiles()
             self._fill_profiles()
-            self._assume.refresh_sources([e.name for e in self.controller.entries])
+            self._assume.refresh_sources(self.controller.names)
             self._show_message(f"{len(self.controller.entries)} profiles loaded", error=False)
 
         self._guard(refresh)

@@ -25,14 +25,23 @@ DURATIONS = [
 ]
 
 
-def source_options(state: Any, profiles: list[str]) -> list[tuple[str, str]]:
+def source_options(
+    state: Any, profiles: list[str], profile_options: list[tuple[str, str]] | None = None
+) -> list[tuple[str, str]]:
     """The source dropdown: the current session, each named session (with its lineage),
-    then each profile. Values are ``current:``, ``var:NAME`` and ``profile:NAME``."""
+    then each profile. Values are ``current:``, ``var:NAME`` and ``profile:NAME``.
+    ``profile_options`` is ``profile_source_options(profiles)`` when the caller has it."""
     options = [("(current session)", CURRENT)]
     for name, record in state.records.items():
         options.append((f"session {name} — {record.lineage}", f"var:{name}"))
-    options += [(f"profile {name}", f"profile:{name}") for name in profiles]
-    return options
+    if profile_options is None:
+        profile_options = profile_source_options(profiles)
+    return options + profile_options
+
+
+def profile_source_options(profiles: list[str]) -> list[tuple[str, str]]:
+    """The profiles' part of the source dropdown."""
+    return [(f"profile {name}", f"profile:{name}") for name in profiles]
 
 
 class AssumeRoleTab:
@@ -43,6 +52,7 @@ class AssumeRoleTab:
 
         self.state = state
         self._profiles = profiles
+        self._profile_options = profile_source_options(profiles)
         wide = w.Layout(width="420px")
         self.arn = w.Text(
             description="Role ARN", placeholder="arn:aws:iam::123456789012:role/Name", layout=wide
@@ -68,12 +78,15 @@ class AssumeRoleTab:
 
     def refresh_sources(self, profiles: list[str] | None = None) -> None:
         """Refill the source dropdown (sessions come and go), keeping the choice if it stays."""
-        if profiles is not None:
+        if profiles is not None and profiles is not self._profiles:
+            # The panel passes the same list until a file changes: its options are kept.
             self._profiles = profiles
+            self._profile_options = profile_source_options(profiles)
         chosen = self.source.value
-        options = source_options(self.state, self._profiles)
-        self.source.options = options
-        values = [value for _label, value in options]
+        options = tuple(source_options(self.state, self._profiles, self._profile_options))
+        if tuple(self.source.options) != options:  # equal ones would only be validated again
+            self.source.options = options
+        values = {value for _label, value in options}
         self.source.value = chosen if chosen in values else CURRENT
 
     def clear_secrets(self) -> None:
