@@ -222,10 +222,9 @@ class _BuiltinHandlers:
         self._registered: list = []  # the BUILTIN_HANDLERS the emitter was built from
 
     def emitter(self) -> Any:
-        """A fresh copy of the emitter holding botocore's built-in handlers, rebuilt when
-        the list changed (moto's ``mock_aws`` adds its stubber to it, for example)."""
-        import copy
-
+        """A fresh copy of the emitter holding botocore's built-in handlers (made on first
+        use), rebuilt when the list changed (moto's ``mock_aws`` adds its stubber to it,
+        for example)."""
         from botocore.handlers import BUILTIN_HANDLERS
         from botocore.hooks import HierarchicalEmitter
 
@@ -234,7 +233,43 @@ class _BuiltinHandlers:
                 emitter = HierarchicalEmitter()
                 botocore.session.Session(event_hooks=emitter)  # registers the built-ins on it
                 self._emitter, self._registered = emitter, list(BUILTIN_HANDLERS)
-            return copy.copy(self._emitter)
+            return _CopiedOnFirstUse(self._emitter)
+
+
+class _CopiedOnFirstUse:
+    """A copy of the built-in emitter, made the first time the session uses it.
+
+    Copying ~130 handlers is 40% of a new session's cost, and most sessions built for a
+    table or ``--all`` never emit an event: static keys, a process or an SSO cache resolve
+    without one. The template is never changed after it is built, so an unused copy can
+    share it; a copy of an unused copy is another lazy copy.
+    """
+
+    def __init__(self, template: Any) -> None:
+        self._template = template
+        self._emitter: Any = None
+        self._lock = threading.Lock()
+
+    def _copy(self) -> Any:
+        if self._emitter is None:
+            import copy
+
+            with self._lock:
+                if self._emitter is None:
+                    self._emitter = copy.copy(self._template)
+        return self._emitter
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name in ("_template", "_emitter", "_lock"):
+            raise AttributeError(name)  # copy/pickle probes, and before __init__ ran
+        return getattr(self._copy(), name)
+
+    def __copy__(self) -> Any:
+        import copy
+
+        if self._emitter is None:
+            return _CopiedOnFirstUse(self._template)
+        return copy.copy(self._emitter)
 
 
 _BUILTIN_HANDLERS = _BuiltinHandlers()

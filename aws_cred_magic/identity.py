@@ -20,7 +20,6 @@ from .masking import mask_access_key, scrub
 from .model import Identity
 
 if TYPE_CHECKING:  # pragma: no cover
-    import boto3
     import pandas
 
 DEFAULT_TIMEOUT = 5.0
@@ -46,10 +45,17 @@ def credential_facts(credentials: Any) -> dict[str, Any]:
     }
 
 
+def botocore_session(session: Any) -> Any:
+    """The botocore session behind a ``boto3.Session`` (or ``session`` itself if it is one)."""
+    import botocore.session
+
+    return session if isinstance(session, botocore.session.Session) else session._session
+
+
 def _session_secrets(session: Any) -> tuple[str | None, ...]:
     """The secrets the session holds now, read without a refresh: the ``secret_key`` and
     ``token`` properties of refreshable credentials would call AWS (again) to refresh."""
-    credentials = session._session._credentials
+    credentials = botocore_session(session)._credentials
     if credentials is None:
         return ()
     if hasattr(credentials, "_refresh_using"):
@@ -67,12 +73,14 @@ def _bounded_config(timeout: float) -> Any:
     )
 
 
-def sts_client(session: boto3.Session, timeout: float) -> Any:
+def sts_client(session: Any, timeout: float) -> Any:
     """An STS client that gives up after ``timeout`` seconds instead of retrying for long."""
     protect_botocore_logs()
-    return session.client(
+    core = botocore_session(session)
+    create = core.create_client if session is core else session.client
+    return create(
         "sts",
-        region_name=session.region_name or STS_FALLBACK_REGION,
+        region_name=core.get_config_variable("region") or STS_FALLBACK_REGION,
         config=_bounded_config(timeout),
     )
 
@@ -81,7 +89,7 @@ def sts_client(session: boto3.Session, timeout: float) -> Any:
 _bound_in_this_thread = threading.local()
 
 
-def bound_credential_calls(session: boto3.Session) -> None:
+def bound_credential_calls(session: Any) -> None:
     """Let ``whoami`` (and every call made under ``bounded_credential_calls``) bound what
     botocore's own providers wait for: the clients they create (AssumeRole, SSO, web
     identity), which otherwise wait 60 s and try 5 times, and each ``credential_process``,
@@ -93,7 +101,7 @@ def bound_credential_calls(session: boto3.Session) -> None:
     call, so clients and refreshes the user makes from the same session keep their own
     settings.
     """
-    core = session._session
+    core = botocore_session(session)
     if getattr(core, "_aws_cred_magic_bounded", False):
         return
     create_client = core.create_client
@@ -201,7 +209,7 @@ class _KilledOnTimeout(subprocess.Popen):
 
 
 @contextmanager
-def bounded_credential_calls(session: boto3.Session, timeout: float) -> Iterator[None]:
+def bounded_credential_calls(session: Any, timeout: float) -> Iterator[None]:
     """Within the block, every client botocore's providers create for ``session`` gives up
     after ``timeout`` seconds (one try), and every ``credential_process`` is killed after
     ``timeout`` seconds."""
@@ -299,52 +307,183 @@ def protect_botocore_logs() -> None:
             handler.addFilter(_SCRUB_FILTER)
 
 
-def _profile_of(session: boto3.Session, method: str | None) -> str | None:
+def _profile_of(core: Any, method: str | None) -> str | None:
     # boto3 names a session made from keys 'default'; no profile was involved. Nor in a
     # role assumed with %aws_assume (its profile only supplies settings).
-    if method == "explicit" or getattr(session._session, "_aws_cred_magic_role", None):
+    if method == "explicit" or getattr(core, "_aws_cred_magic_role", None):
         return None
-    return session.profile_name
+    return core.profile or "default"  # boto3.Session.profile_name
 
 
 def whoami(
-    session: boto3.Session,
+    session: Any,
     *,
     timeout: float = DEFAULT_TIMEOUT,
     source: str = "",
     profile: str | None = None,
+    shared: SharedStsClients | None = None,
 ) -> Identity:
-    """Call STS GetCallerIdentity with ``session``; raise ``AwsCredError`` on any failure."""
+    """Call STS GetCallerIdentity with ``session``; raise ``AwsCredError`` on any failure.
+
+    ``session`` is a ``boto3.Session`` or a botocore session. With ``shared``, the call goes
+    through the STS client ``shared`` holds for the session's configuration instead of a
+    new one (for sessions this package built, as ``--all`` does)."""
     protect_botocore_logs()  # before the providers run: a failing process logs its stderr
+    core = botocore_session(session)
     try:
-        with bounded_credential_calls(session, timeout):
-            credentials = session.get_credentials()
+        with bounded_credential_calls(core, timeout):
+            credentials = core.get_credentials()
             if credentials is None:
                 raise AwsCredError(
                     "No credentials found for this session (NoCredentialsError): run "
                     "%aws_chain to see why, then %aws_use PROFILE or %aws_keys."
                 )
-            response = sts_client(session, timeout).get_caller_identity()
+            if shared is not None:
+                response = shared.get_caller_identity(core, credentials)
+            else:
+                response = sts_client(session, timeout).get_caller_identity()
     except AwsCredError:
         raise
     except Exception as exc:  # botocore, STS and network errors, RuntimeError for expiry
-        raise AwsCredError(describe_error(exc, _session_secrets(session))) from None
-    facts = credential_facts(session.get_credentials())
+        raise AwsCredError(describe_error(exc, _session_secrets(core))) from None
+    facts = credential_facts(core.get_credentials())
     return Identity(
         account=response.get("Account"),
         arn=response.get("Arn"),
         user_id=response.get("UserId"),
         method=facts["method"],
         access_key=facts["access_key"],
-        region=session.region_name,
-        profile=profile if profile is not None else _profile_of(session, facts["method"]),
+        region=core.get_config_variable("region"),
+        profile=profile if profile is not None else _profile_of(core, facts["method"]),
         expires=facts["expires"],
         source=source,
         temporary=facts["temporary"],
     )
 
 
-DEFAULT_CONCURRENCY = 32
+class _CredentialsOfThisThread:
+    """The credentials of a shared STS client: each thread signs with the credentials it
+    set for its call. botocore's signer asks its credentials for frozen ones at every
+    request, so one client serves many profiles, each request signed with its own keys."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    @contextmanager
+    def set_to(self, credentials: Any) -> Iterator[None]:
+        previous = getattr(self._local, "credentials", None)
+        self._local.credentials = credentials
+        try:
+            yield
+        finally:
+            self._local.credentials = previous
+
+    def _current(self) -> Any:
+        credentials = getattr(self._local, "credentials", None)
+        if credentials is None:  # a shared client used outside get_caller_identity
+            raise AwsCredError("This STS client has no credentials outside %aws_whoami --all.")
+        return credentials
+
+    def get_frozen_credentials(self) -> Any:
+        return self._current().get_frozen_credentials()
+
+    def get_deferred_property(self, name: str) -> Any:
+        return lambda: getattr(self._current(), name, None)  # read at request time
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name == "_local":
+            raise AttributeError(name)
+        return getattr(self._current(), name)
+
+
+# Profile settings that only say where credentials come from: no client reads them. Two
+# profiles that differ in nothing else get the same STS client.
+_CREDENTIAL_SETTINGS = frozenset(
+    {
+        "aws_access_key_id",
+        "aws_secret_access_key",
+        "aws_session_token",
+        "aws_security_token",
+        "aws_credential_expiration",
+        "role_arn",
+        "source_profile",
+        "credential_source",
+        "external_id",
+        "mfa_serial",
+        "role_session_name",
+        "duration_seconds",
+        "credential_process",
+        "web_identity_token_file",
+        "sso_session",
+        "sso_account_id",
+        "sso_role_name",
+        "sso_start_url",
+        "sso_region",
+        "sso_registration_scopes",
+        "login_session",
+    }
+)
+
+
+class SharedStsClients:
+    """STS clients shared by the profiles of one ``%aws_whoami --all``: one per distinct
+    client configuration instead of one per profile.
+
+    A botocore client is built from its session's configuration and its credentials. The
+    sessions ``SessionFactory`` builds share the environment, the files and everything but
+    the profile, so two profiles whose settings match once the credential settings are set
+    aside (and whose region matches) get identical clients but for the credentials, which
+    ``_CredentialsOfThisThread`` supplies per request. Building a client is most of the CPU
+    a profile costs; each still resolves its own credentials with botocore's own chain.
+
+    Make one per run: a client reflects the environment at the time it was built.
+    """
+
+    def __init__(self, timeout: float, pool_size: int = 10) -> None:
+        from botocore.config import Config
+
+        self._config = _bounded_config(timeout).merge(
+            Config(max_pool_connections=max(10, int(pool_size)))  # one connection per caller
+        )
+        self._credentials = _CredentialsOfThisThread()
+        self._clients: dict[tuple, list] = {}  # configuration -> [lock, client or None]
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def configuration(core: Any) -> tuple:
+        """What, besides credentials, an STS client built from ``core`` depends on."""
+        settings = core.get_scoped_config()
+        services = settings.get("services")
+        section = core.full_config.get("services", {}).get(services) if services else None
+        return (
+            core.get_config_variable("region") or STS_FALLBACK_REGION,
+            tuple(
+                sorted((k, repr(v)) for k, v in settings.items() if k not in _CREDENTIAL_SETTINGS)
+            ),
+            repr(section),
+        )
+
+    def get_caller_identity(self, core: Any, credentials: Any) -> dict[str, Any]:
+        """GetCallerIdentity signed with ``credentials``, through the client for ``core``."""
+        key = self.configuration(core)
+        with self._lock:
+            slot = self._clients.setdefault(key, [threading.Lock(), None])
+        with self._credentials.set_to(credentials):
+            with slot[0]:  # one build per configuration: its other profiles wait for it
+                if slot[1] is None:
+                    slot[1] = self._build(core, key[0])
+            return slot[1].get_caller_identity()
+
+    def _build(self, core: Any, region: str) -> Any:
+        # botocore gives the client the session's credentials: lend it ours while it builds.
+        own, core._credentials = core._credentials, self._credentials
+        try:
+            return core.create_client("sts", region_name=region, config=self._config)
+        finally:
+            core._credentials = own
+
+
+DEFAULT_CONCURRENCY = 64
 
 
 def run_concurrently(
@@ -401,13 +540,20 @@ def whoami_many(
     import pandas as pd
 
     items = list(named_sessions)
+    shared = SharedStsClients(timeout, pool_size=concurrency)
 
     def one(item: tuple[str, Any]) -> dict[str, Any]:
         name, target = item
         try:
             session = target() if callable(target) else target
+            core = botocore_session(session)
+            # Sessions SessionFactory built differ only by profile: they can share clients.
+            shareable = getattr(core, "_aws_cred_magic_shareable", False)
             identity = whoami(
-                session, timeout=timeout, profile=getattr(session, "profile_name", None)
+                session,
+                timeout=timeout,
+                profile=core.profile or "default",
+                shared=shared if shareable else None,
             )
             row = identity.to_dict()
         except AwsCredError as exc:

@@ -18,6 +18,7 @@ from .errors import AwsCredError, describe_error
 from .identity import (
     DEFAULT_CONCURRENCY,
     DEFAULT_TIMEOUT,
+    botocore_session,
     bound_credential_calls,
     bounded_credential_calls,
     credential_facts,
@@ -50,9 +51,10 @@ def _refuse_prompt(prompt: str = "") -> str:
     raise MfaCodeRequired()
 
 
-def set_mfa_prompter(session: boto3.Session, prompter: Callable[[str], str]) -> None:
-    """Give botocore's assume-role provider an MFA answer instead of ``getpass``."""
-    resolver = session._session.get_component("credential_provider")
+def set_mfa_prompter(session: Any, prompter: Callable[[str], str]) -> None:
+    """Give botocore's assume-role provider of ``session`` (a ``boto3.Session`` or a botocore
+    session) an MFA answer instead of ``getpass``."""
+    resolver = botocore_session(session).get_component("credential_provider")
     provider = resolver.get_provider("assume-role")
     provider._prompter = prompter
 
@@ -546,9 +548,10 @@ class CredentialState:
         def factory(name: str) -> Callable[[], Any]:
             def build() -> Any:
                 session = make_session(name)
-                check_region(session.region_name, source=f"The region of profile {name!r}")
+                region = session.get_config_variable("region")
+                check_region(region, source=f"The region of profile {name!r}")
                 # Only a role with mfa_serial (or one chained through it) would prompt.
-                if needs_mfa(session._session.full_config.get("profiles", {}), name):
+                if needs_mfa(session.full_config.get("profiles", {}), name):
                     set_mfa_prompter(session, _refuse_prompt)
                 return session
 
@@ -653,13 +656,16 @@ class CredentialState:
 
 
 class SessionFactory:
-    """Builds ``boto3.Session(profile_name=...)`` equivalents cheaply, for many profiles.
+    """Builds the botocore sessions of ``%aws_whoami --all`` cheaply, one per profile: what
+    ``boto3.Session(profile_name=...)._session`` would be, for many profiles.
 
-    A new botocore session registers ~130 event handlers (about 15 ms) and each client
-    reloads its service model (about 25 ms): over 20 profiles that CPU, not the network,
-    dominated ``%aws_whoami --all``. These sessions copy one handler table (as botocore does
-    for every client; ``configcache.SharedParseSession``), read the files from the one shared
-    parse, and share one data loader; credential resolution is untouched.
+    A new botocore session registers ~130 event handlers and each client reloads its
+    service model: over 20 profiles that CPU, not the network, dominated ``--all``. These
+    sessions start from one registration of the handlers (copied when first used;
+    ``configcache.SharedParseSession``), read the files from the one shared parse, and share
+    one data loader; credential resolution is botocore's own. They carry no boto3 layer
+    (its handlers only concern resources and S3) and are marked as differing only by
+    profile, which lets ``SharedStsClients`` give those with the same settings one client.
     """
 
     def __init__(self) -> None:
@@ -672,17 +678,14 @@ class SessionFactory:
             "sts", region_name="us-east-1", aws_access_key_id="warm", aws_secret_access_key="up"
         )
 
-    def __call__(self, profile: str | None = None, region: str | None = None) -> boto3.Session:
-        import boto3
-
+    def __call__(self, profile: str | None = None) -> Any:
         from .configcache import SharedParseSession
 
-        # The built-in handlers copied from one registration; one event aliaser, not two.
         core = SharedParseSession(profile=profile)
         core.register_component("data_loader", self._loader)
-        session = boto3.Session(botocore_session=core, region_name=region)
-        bound_credential_calls(session)
-        return session
+        core._aws_cred_magic_shareable = True
+        bound_credential_calls(core)
+        return core
 
 
 class StorageOptions(dict):

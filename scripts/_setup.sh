@@ -37,7 +37,7 @@ build_package() {  # build_package: sdist and wheel into dist/, checked as an in
 
 # The tests that run on other versions than the pinned ones: the engine's parity with
 # botocore, the feature checks, and the magics in a real IPython shell.
-COMPAT_TESTS="tests/test_resolution_parity.py tests/test_compat.py tests/test_magics.py tests/test_completion.py"
+COMPAT_TESTS="tests/test_resolution_parity.py tests/test_compat.py tests/test_magics.py tests/test_completion.py tests/test_whoami_all.py"
 
 compat_run() {  # compat_run NAME WHEEL-SPEC UV-PIP-ARGS...: the wheel in .venv-NAME, COMPAT_TESTS
   local name=$1 wheel=$2 venv=".venv-$1" work

@@ -184,3 +184,42 @@ def test_sessions_start_with_botocores_own_handlers(aws):
     assert registered(first.get_component("event_emitter"), "before-call.sts") != registered(
         second.get_component("event_emitter"), "before-call.sts"
     )
+
+
+def test_handlers_are_copied_only_when_a_session_uses_them(aws):
+    """Resolving static keys emits no event, so it copies no handler table; building a
+    client does, and the client gets every built-in handler. A third session registering
+    its own handler afterwards changes neither."""
+    from aws_cred_magic.configcache import _CopiedOnFirstUse
+
+    aws.write_credentials(
+        f"[default]\naws_access_key_id = AKIATESTLAZY00000001\n"
+        f"aws_secret_access_key = {CANARY_SECRET}\n"
+    )
+    session = SharedParseSession()
+    lazy = session.get_component("event_emitter")._emitter
+    assert isinstance(lazy, _CopiedOnFirstUse)
+    assert session.get_credentials().access_key == "AKIATESTLAZY00000001"
+    assert lazy._emitter is None  # never copied
+    client = session.create_client("sts", region_name="us-east-1")
+    assert lazy._emitter is not None
+    plain = botocore.session.Session().create_client("sts", region_name="us-east-1")
+
+    def names(emitter, event):
+        return [
+            getattr(h, "__qualname__", type(h).__qualname__)
+            for h in emitter._emitter._handlers.prefix_search(event)
+        ]
+
+    for event in (
+        "request-created.sts.GetCallerIdentity",
+        "before-send.sts.GetCallerIdentity",
+        "needs-retry.sts.GetCallerIdentity",
+        "before-parameter-build.sts",
+    ):
+        assert names(client.meta.events, event) == names(plain.meta.events, event), event
+    other = SharedParseSession()
+    other.register("before-call.sts", lambda **kwargs: None)
+    assert len(names(client.meta.events, "before-call.sts")) == len(
+        names(plain.meta.events, "before-call.sts")
+    )
