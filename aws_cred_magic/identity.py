@@ -11,7 +11,7 @@ import logging
 import os
 import subprocess
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -53,9 +53,13 @@ def botocore_session(session: Any) -> Any:
 
 
 def _session_secrets(session: Any) -> tuple[str | None, ...]:
-    """The secrets the session holds now, read without a refresh: the ``secret_key`` and
-    ``token`` properties of refreshable credentials would call AWS (again) to refresh."""
-    credentials = botocore_session(session)._credentials
+    """The secrets the session holds now, read without a refresh."""
+    return _credential_secrets(botocore_session(session)._credentials)
+
+
+def _credential_secrets(credentials: Any) -> tuple[str | None, ...]:
+    """The secrets of botocore ``credentials``, read without a refresh: the ``secret_key``
+    and ``token`` properties of refreshable credentials would call AWS (again) to refresh."""
     if credentials is None:
         return ()
     if hasattr(credentials, "_refresh_using"):
@@ -214,6 +218,7 @@ def bounded_credential_calls(session: Any, timeout: float) -> Iterator[None]:
     after ``timeout`` seconds (one try), and every ``credential_process`` is killed after
     ``timeout`` seconds."""
     bound_credential_calls(session)
+    del session  # holds no session alive while the block waits on the network
     previous = (
         getattr(_bound_in_this_thread, "config", None),
         getattr(_bound_in_this_thread, "process_timeout", None),
@@ -307,14 +312,6 @@ def protect_botocore_logs() -> None:
             handler.addFilter(_SCRUB_FILTER)
 
 
-def _profile_of(core: Any, method: str | None) -> str | None:
-    # boto3 names a session made from keys 'default'; no profile was involved. Nor in a
-    # role assumed with %aws_assume (its profile only supplies settings).
-    if method == "explicit" or getattr(core, "_aws_cred_magic_role", None):
-        return None
-    return core.profile or "default"  # boto3.Session.profile_name
-
-
 def whoami(
     session: Any,
     *,
@@ -325,11 +322,22 @@ def whoami(
 ) -> Identity:
     """Call STS GetCallerIdentity with ``session``; raise ``AwsCredError`` on any failure.
 
-    ``session`` is a ``boto3.Session`` or a botocore session. With ``shared``, the call goes
-    through the STS client ``shared`` holds for the session's configuration instead of a
-    new one (for sessions this package built, as ``--all`` does)."""
+    ``session`` is a ``boto3.Session`` or a botocore session. With ``shared``, a session
+    ``SessionFactory`` built calls through the STS client ``shared`` holds for its
+    configuration instead of a new one, and is let go once its credentials are resolved:
+    a session that dies young is freed by the cheap young-generation collections instead
+    of lingering through the network wait into the costly full ones (``--all``)."""
     protect_botocore_logs()  # before the providers run: a failing process logs its stderr
     core = botocore_session(session)
+    if shared is not None and not getattr(core, "_aws_cred_magic_shareable", False):
+        shared = None
+    if shared is not None:
+        session = None  # the caller holds no other reference: see above
+    region = core.get_config_variable("region")
+    named = profile
+    if named is None and not getattr(core, "_aws_cred_magic_role", None):
+        named = core.profile or "default"  # what boto3.Session.profile_name says
+    credentials = None
     try:
         with bounded_credential_calls(core, timeout):
             credentials = core.get_credentials()
@@ -339,22 +347,26 @@ def whoami(
                     "%aws_chain to see why, then %aws_use PROFILE or %aws_keys."
                 )
             if shared is not None:
-                response = shared.get_caller_identity(core, credentials)
+                call = shared.caller(core, credentials)
+                core = None
+                response = call()
             else:
-                response = sts_client(session, timeout).get_caller_identity()
+                response = sts_client(session or core, timeout).get_caller_identity()
     except AwsCredError:
         raise
     except Exception as exc:  # botocore, STS and network errors, RuntimeError for expiry
-        raise AwsCredError(describe_error(exc, _session_secrets(core))) from None
-    facts = credential_facts(core.get_credentials())
+        raise AwsCredError(describe_error(exc, _credential_secrets(credentials))) from None
+    facts = credential_facts(credentials)
+    if facts["method"] == "explicit" and profile is None:
+        named = None  # boto3 names a session made from keys 'default': no profile was used
     return Identity(
         account=response.get("Account"),
         arn=response.get("Arn"),
         user_id=response.get("UserId"),
         method=facts["method"],
         access_key=facts["access_key"],
-        region=core.get_config_variable("region"),
-        profile=profile if profile is not None else _profile_of(core, facts["method"]),
+        region=region,
+        profile=named,
         expires=facts["expires"],
         source=source,
         temporary=facts["temporary"],
@@ -463,16 +475,23 @@ class SharedStsClients:
             repr(section),
         )
 
-    def get_caller_identity(self, core: Any, credentials: Any) -> dict[str, Any]:
-        """GetCallerIdentity signed with ``credentials``, through the client for ``core``."""
+    def caller(self, core: Any, credentials: Any) -> Callable[[], dict[str, Any]]:
+        """GetCallerIdentity signed with ``credentials``, through the client for ``core``'s
+        configuration (built now if it is the first): call it to make the request."""
         key = self.configuration(core)
         with self._lock:
             slot = self._clients.setdefault(key, [threading.Lock(), None])
-        with self._credentials.set_to(credentials):
-            with slot[0]:  # one build per configuration: its other profiles wait for it
-                if slot[1] is None:
+        with slot[0]:  # one build per configuration: its other profiles wait for it
+            if slot[1] is None:
+                with self._credentials.set_to(credentials):
                     slot[1] = self._build(core, key[0])
-            return slot[1].get_caller_identity()
+        client, signing = slot[1], self._credentials
+
+        def call() -> dict[str, Any]:
+            with signing.set_to(credentials):
+                return client.get_caller_identity()
+
+        return call
 
     def _build(self, core: Any, region: str) -> Any:
         # botocore gives the client the session's credentials: lend it ours while it builds.
@@ -545,15 +564,10 @@ def whoami_many(
     def one(item: tuple[str, Any]) -> dict[str, Any]:
         name, target = item
         try:
-            session = target() if callable(target) else target
-            core = botocore_session(session)
-            # Sessions SessionFactory built differ only by profile: they can share clients.
-            shareable = getattr(core, "_aws_cred_magic_shareable", False)
+            # Sessions SessionFactory built share clients; a factory's session is passed on
+            # without a name here, so whoami can let it go before the call waits.
             identity = whoami(
-                session,
-                timeout=timeout,
-                profile=core.profile or "default",
-                shared=shared if shareable else None,
+                target() if callable(target) else target, timeout=timeout, shared=shared
             )
             row = identity.to_dict()
         except AwsCredError as exc:
