@@ -11,9 +11,9 @@ A. Scaling with the number of profiles (N = 10, 100, 1,000, 5,000), static-keys 
    - profiles() / botocore.session.Session().available_profiles;
    - the panel's refresh (reread files, refill the dropdown) / available_profiles; also
      right after the config file changed.
-B. %aws_whoami --all at N = 20, 50, 100 against a loopback STS with 150 ms of latency, as
-   a ratio to one GetCallerIdentity call (boto3.Session(profile).client("sts")), and its CPU
-   per profile (linear in N when it stays flat).
+B. %aws_whoami --all at N = 20, 50, 100 (each profile its own keys, three regions) against
+   a loopback STS with 150 ms of latency, as a ratio to one GetCallerIdentity call
+   (boto3.Session(profile).client("sts")), and its CPU per profile (linear in N when flat).
 C. A cold resolution_table(probe=True) in a fresh interpreter against an IMDS that accepts
    connections and never answers, vs botocore's own get_credentials() there.
 D. %load_ext aws_cred_magic in a fresh interpreter, and what it imports.
@@ -55,14 +55,16 @@ def isolated_home() -> Path:
     return home
 
 
-def write_profiles(home: Path, count: int) -> None:
+def write_profiles(home: Path, count: int, regions: tuple[str, ...] = ("eu-west-1",)) -> None:
+    """``count`` static-keys profiles, each with its own key id, in ``regions`` in turn."""
     config, credentials = [], []
     for i in range(count):
         name = "default" if i == 0 else f"team-{i:03d}"
         header = "[default]" if i == 0 else f"[profile {name}]"
-        config.append(f"{header}\nregion = eu-west-1\n")
+        config.append(f"{header}\nregion = {regions[i % len(regions)]}\n")
+        key = f"{STATIC_KEY[:12]}{i:08d}"
         credentials.append(
-            f"[{name}]\naws_access_key_id = {STATIC_KEY}\naws_secret_access_key = {STATIC_SECRET}\n"
+            f"[{name}]\naws_access_key_id = {key}\naws_secret_access_key = {STATIC_SECRET}\n"
         )
     (home / ".aws" / "config").write_text("\n".join(config))
     (home / ".aws" / "credentials").write_text("\n".join(credentials))
@@ -267,7 +269,9 @@ def bench_whoami_all(home: Path, sizes: list[int], repeat: int) -> None:
         if "aws_cred_magic" not in ip.extension_manager.loaded:
             ip.run_line_magic("load_ext", "aws_cred_magic")
         for count in sizes:
-            write_profiles(home, count)
+            # Own keys (no two calls alike) in three regions (three STS clients), as a
+            # real organisation's profiles would be.
+            write_profiles(home, count, regions=("eu-west-1", "us-east-1", "ap-southeast-2"))
             cpu: list[float] = []
 
             def together(cpu: list[float] = cpu, count: int = count) -> None:
