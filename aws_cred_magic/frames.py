@@ -147,6 +147,12 @@ class IdentitiesFrame(_StyledFrame):
     def _styled(self) -> bool:
         return "error" in self.columns and "arn" in self.columns
 
+    def _repr_html_(self) -> str:
+        columns = self._columns_shown()
+        if self.empty or not self._styled() or "account" not in columns[1:3]:
+            return super()._repr_html_()  # columns the user changed: the plain table
+        return render.identities_html(self._records(), columns[0], self.attrs.get("summary", ""))
+
 
 def profiles_summary(frame: pd.DataFrame) -> str:
     """``10 profiles in <config> and <credentials>; default: default``."""

@@ -16,8 +16,10 @@ column is cut with ``…``, an empty cell is blank, never ``NaN``.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import os
+import re
 import shutil
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -205,6 +207,28 @@ def _wrapped(text: str, width: int, lines: int) -> list[str]:
     return parts or [""]
 
 
+def _wrapped_arn(text: str, width: int, lines: int) -> list[str]:
+    """An ARN in at most ``lines`` lines of ``width``, broken after ``:`` or ``/`` (a piece
+    longer than a line is cut where it must); the last line cut with ``…``."""
+    if len(text) <= width:
+        return [text]
+    out = [""]
+    for piece in re.split(r"(?<=[:/])", text):
+        while piece:
+            if len(out[-1]) + len(piece) <= width:
+                out[-1] += piece
+                piece = ""
+            elif out[-1]:
+                out.append("")
+            else:  # longer than a whole line
+                out[-1], piece = piece[:width], piece[width:]
+                out.append("")
+    out = [line for line in out if line]
+    if len(out) > lines:
+        out = out[: lines - 1] + [cut("".join(out[lines - 1 :]), width)]
+    return out
+
+
 def text_table(
     records: list[dict[str, Any]],
     columns: Sequence[str],
@@ -241,7 +265,7 @@ def text_table(
 
     def block(values: dict[str, str]) -> list[str]:
         stacks = {
-            c: _wrapped(values[c], widths[c], max_lines)
+            c: (_wrapped_arn if c == "arn" else _wrapped)(values[c], widths[c], max_lines)
             if c in flex
             else [cut(values[c], widths[c])]
             for c in columns
@@ -290,7 +314,12 @@ def html_block(title: str, fields: Sequence[tuple[str, str]], error: bool = Fals
     border = "var(--jp-error-color1, #d32f2f)" if error else BORDER
     rows = "".join(
         f"<tr style='background:transparent'><th style='{_CELL};padding-left:0'>"
-        f"{html.escape(label)}</th><td style='{_CELL};{_WRAP}'>{_cell(value)}</td></tr>"
+        f"{html.escape(label)}</th>"
+        + (
+            f"<td style='{_CELL};overflow-wrap:break-word'>{arn_html(plain(value))}</td></tr>"
+            if plain(value).startswith("arn:")
+            else f"<td style='{_CELL};{_WRAP}'>{_cell(value)}</td></tr>"
+        )
         for label, value in fields
     )
     return (
@@ -534,3 +563,147 @@ def chain_text(frame: Any, width: int | None = None) -> str:
     if folded:
         parts.append(wrap(_folded_line(folded), width))
     return "\n".join(parts)
+
+
+# ---------------------------------------------------------------------------- identities
+# ``%aws_whoami --all`` / ``--sessions``: a table whose rows reflow instead of scrolling.
+# Each row is a wrapping flex line whose cells have the same basis in every row (and in the
+# header), so at any width every row breaks at the same cells and the columns stay aligned:
+# one line per profile in a wide notebook, two or three in a narrow one, never a sideways
+# scroll. ARNs break only after ``:`` and ``/``, never inside an account id; the expiry is
+# one line (the time left is in its tooltip).
+
+_ACCOUNT_ID = re.compile(r"(?<!\d)\d{12}(?!\d)")
+_ROW = "display:flex;flex-wrap:wrap;align-items:flex-start;max-width:100%"
+_ITEM = "box-sizing:border-box;padding:3px 8px;min-width:0;text-align:left"
+_NOWRAP = "white-space:nowrap;overflow:hidden;text-overflow:ellipsis"
+_DIGITS = "font-variant-numeric:tabular-nums"
+_WHOLE_PIECE = 30  # ARN pieces up to this long never break; longer ones may, if they must
+
+
+def arn_html(text: str) -> str:
+    """``text`` (an ARN) for HTML, breakable only after ``:`` and ``/`` (``<wbr>``); a
+    12-digit account id inside it never breaks. Escaped."""
+
+    def piece_html(piece: str) -> str:
+        if len(piece) <= _WHOLE_PIECE:  # "assumed-role/" is not broken at its hyphen
+            return f"<span style='white-space:nowrap'>{html.escape(piece)}</span>"
+        # A long name may have to break (at a hyphen, else anywhere), an account id never.
+        return _ACCOUNT_ID.sub(
+            lambda m: f"<span class='aws-account-id' style='white-space:nowrap'>{m[0]}</span>",
+            html.escape(piece),
+        )
+
+    return "<wbr>".join(piece_html(piece) for piece in re.split(r"(?<=[:/])", text) if piece)
+
+
+def expiry_html(value: Any) -> str:
+    """One line: ``2026-12-01 10:42 UTC``, the time left in the tooltip (``title``)."""
+    from .model import format_expiry
+
+    if is_blank(value):
+        return ""
+    if not hasattr(value, "strftime"):  # "temporary, expiry unknown"
+        text = plain(value)
+        short = "expiry unknown" if "unknown" in text else text
+        return f"<span title='{html.escape(text, quote=True)}'>{html.escape(short)}</span>"
+    when = value.to_pydatetime() if hasattr(value, "to_pydatetime") else value
+    full = format_expiry(when)
+    stamp = full.split(" (", 1)[0]
+    iso = when.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    expired = "expired" in full
+    style = f"color:var(--jp-error-color1, #d32f2f);{_DIGITS}" if expired else _DIGITS
+    return (
+        f"<time class='aws-expires' datetime='{iso}' title='{html.escape(full, quote=True)}' "
+        f"style='{style}'>{html.escape(stamp)}{' (expired)' if expired else ''}</time>"
+    )
+
+
+def _ch(texts: list[str], low: int, high: int) -> str:
+    """A basis for a column of ``texts``: its longest, in ``ch`` (the width of a digit), and
+    the cell's padding."""
+    longest = max((len(t) for t in texts), default=0)
+    return f"calc({min(high, max(low, longest))}ch + 17px)"
+
+
+def identities_html(records: list[dict[str, Any]], first: str, caption: str = "") -> str:
+    """The identities table (``first`` is ``profile`` or ``name``), as described above."""
+    head, skipped, tail = elide(records)
+    shown = head + tail
+    lineage = any("lineage" in r for r in shown)
+    # (key, header, basis, grows, style): the same in the header and in every row. A cell
+    # that does not grow does not shrink either: the row wraps before it, in every row.
+    spec = [(first, first, _ch([plain(r.get(first)) for r in shown] + [first], 6, 18), 0, _WRAP)]
+    if lineage:
+        spec.append(("lineage", "lineage", "12em", 1, _WRAP))
+    spec += [
+        ("account", "account", "calc(12ch + 17px)", 0, f"{_NOWRAP};{_DIGITS}"),
+        ("arn", "arn", "14em", 3, "overflow-wrap:break-word"),
+        ("access_key", "access key · method", "calc(18ch + 17px)", 0, "overflow-wrap:break-word"),
+        ("expires", "region · expires", "calc(20ch + 17px)", 0, ""),
+    ]
+
+    def item(key: str, basis: str, grow: int, style: str, body: str, role: str) -> str:
+        css = "aws-row-error" if key == "error" else f"aws-id-{key.replace('_', '-')}"
+        return (
+            f"<div role='{role}' class='{css}' "
+            f"style='{_ITEM};flex:{grow} {1 if grow else 0} {basis};{style}'>{body}</div>"
+        )
+
+    def cell(key: str, record: dict[str, Any]) -> str:
+        value = record.get(key)
+        if key == "arn":
+            return arn_html(plain(value))
+        if key == "access_key":  # the masked key whole, botocore's method under it
+            return (
+                f"<div class='aws-id-key' style='white-space:nowrap'>{_cell(value)}</div>"
+                f"<div class='aws-id-method' style='color:{MUTED}'>{_cell(record.get('method'))}"
+                "</div>"
+            )
+        if key == "expires":  # the region, and the expiry on one line under it
+            return (
+                f"<div class='aws-id-region' style='{_NOWRAP}'>{_cell(record.get('region'))}</div>"
+                f"<div class='aws-id-expiry' style='{_NOWRAP}'>{expiry_html(value)}</div>"
+            )
+        return _cell(value)
+
+    # Bold on an inner span: a bold cell's ``ch`` is wider, and the header would wrap elsewhere.
+    header = "".join(
+        item(key, basis, grow, style, f"<b>{html.escape(label)}</b>", "columnheader")
+        for key, label, basis, grow, style in spec
+    )
+    rows = [
+        f"<div role='row' class='aws-id-head' style='{_ROW};border-bottom:1px solid {BORDER}'>"
+        f"{header}</div>"
+    ]
+    for index, record in enumerate(shown):
+        if skipped and index == len(head):
+            rows.append(
+                f"<div role='row' class='aws-elided' style='{_ITEM};color:{MUTED}'>"
+                f"… {plural(skipped, 'more row')} (pandas' display.max_rows; the DataFrame "
+                "has them all) …</div>"
+            )
+        key, _, basis, grow, style = spec[0]
+        cells = item(key, basis, grow, style, cell(key, record), "cell")
+        if not is_blank(record.get("error")):
+            cells += item("error", "20em", 9, _WRAP, _cell(record["error"]), "cell")
+        else:
+            cells += "".join(
+                item(k, b, g, s, cell(k, record), "cell") for k, _, b, g, s in spec[1:]
+            )
+        style = error_style(record) or f"background:transparent;color:{TEXT}"
+        rows.append(
+            f"<div role='row' class='aws-id-row' style='{_ROW};{style};"
+            f"border-top:1px solid {BORDER}'>{cells}</div>"
+        )
+    cap = (
+        f"<div class='aws-verdict' style='padding:2px 0 4px;{_WRAP}'>"
+        f"{html.escape(shorten_home(caption))}</div>"
+        if caption
+        else ""
+    )
+    return (
+        f"<div class='aws-cred-magic aws-identities' style='{FONT};color:{TEXT};"
+        f"max-width:100%'>{cap}<div role='table' class='aws-id-table' "
+        f"style='max-width:min(100%, 86em);margin:4px 0'>{''.join(rows)}</div></div>"
+    )

@@ -231,7 +231,13 @@ def lab(tmp_path_factory) -> Iterator[Lab]:
     notebooks = {
         "profile.ipynb": ["%load_ext aws_cred_magic", "%aws_panel"],
         "keys.ipynb": ["%load_ext aws_cred_magic", "%aws_panel", "%aws_whoami"],
-        "displays.ipynb": ["%load_ext aws_cred_magic", "%aws_chain", "%aws_whoami --all"],
+        "displays.ipynb": [
+            "%load_ext aws_cred_magic",
+            "%aws_chain",
+            "%aws_whoami --all",
+            "%aws_use customer-a --var s_a\n%aws_use default --var s_b",
+            "%aws_whoami --sessions",
+        ],
     }
     with sandbox_server(tmp_path_factory.mktemp("browser"), notebooks) as server:
         yield server
@@ -444,6 +450,68 @@ def assert_inside(element, area) -> None:
     assert area.evaluate("el => el.scrollWidth <= el.clientWidth + 1"), "scrolls sideways"
 
 
+# The --all table's layout, measured: per column, every cell's left edge (the header's too);
+# cells whose content is cut or spills; the line boxes of each account id inside an ARN and of
+# each expiry; and every place an ARN's text moves to a new line, with the character before.
+IDENTITIES_LAYOUT_JS = """(table) => {
+    const columns = {};
+    for (const row of table.querySelectorAll(':scope > [role=row]')) {
+        const cells = row.querySelectorAll(':scope > [role=cell], :scope > [role=columnheader]');
+        for (const cell of cells) {
+            (columns[cell.className] ||= []).push(Math.round(cell.getBoundingClientRect().left));
+        }
+    }
+    const cut = [];
+    const whole = '.aws-id-account, .aws-id-key, .aws-id-region, .aws-id-expiry';
+    for (const el of table.querySelectorAll(whole)) {
+        if (el.scrollWidth > el.clientWidth + 1) cut.push(el.className + ': ' + el.textContent);
+    }
+    const accountLines = [...table.querySelectorAll('.aws-id-arn span')]
+        .filter((el) => /\\d{12}/.test(el.textContent))
+        .map((el) => el.getClientRects().length);
+    const expiryLines = [...table.querySelectorAll('.aws-expires')]
+        .map((el) => el.getClientRects().length);
+    const breaks = [];
+    for (const cell of table.querySelectorAll('[role=cell].aws-id-arn')) {
+        const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+        let top = null, before = '';
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            for (let i = 0; i < node.length; i++) {
+                const range = document.createRange();
+                range.setStart(node, i);
+                range.setEnd(node, i + 1);
+                const rect = range.getClientRects()[0];
+                if (!rect) continue;
+                if (top !== null && rect.top > top + 2) breaks.push(before);
+                top = rect.top;
+                before = node.data[i];
+            }
+        }
+    }
+    return {columns, cut, accountLines, expiryLines, breaks};
+}"""
+
+
+def assert_identities_read_at_a_glance(area, theme: str) -> dict:
+    """The --all table in ``area``: no sideways scroll, columns aligned in every row (also
+    when rows reflow), nothing cut, account ids and expiries on one line each, ARNs broken
+    only after ``:`` or ``/``, and readable text."""
+    table = area.locator(".aws-id-table")
+    assert_inside(table, area)
+    layout = table.evaluate(IDENTITIES_LAYOUT_JS)
+    misaligned = {k: v for k, v in layout["columns"].items() if max(v) - min(v) > 1}
+    assert misaligned == {}, misaligned
+    assert layout["cut"] == [], layout["cut"]
+    assert layout["accountLines"] and set(layout["accountLines"]) == {1}, layout
+    assert layout["expiryLines"] and set(layout["expiryLines"]) == {1}, layout
+    assert set(layout["breaks"]) <= {":", "/"}, layout["breaks"]
+    for selector in (".aws-id-arn", ".aws-expires", ".aws-id-key", ".aws-id-method"):
+        text = table.locator(f"[role=row].aws-id-row {selector}").first
+        contrast = text.evaluate(CONTRAST_JS)
+        assert contrast["ratio"] >= 4.5, (theme, selector, contrast)
+    return layout
+
+
 @pytest.mark.timeout(240)
 @pytest.mark.parametrize("theme", ["JupyterLab Light", "JupyterLab Dark"])
 def test_chain_and_whoami_all_fit_and_read_in_light_and_dark(browser, lab, theme):
@@ -486,8 +554,30 @@ def test_chain_and_whoami_all_fit_and_read_in_light_and_dark(browser, lab, theme
             assert_inside(failed, area)
             contrast = failed.evaluate(CONTRAST_JS)
             assert contrast["ratio"] >= 4.5, (theme, contrast)
+            # Wide: one line box per row for the ok rows' short cells, columns aligned.
+            wide = assert_identities_read_at_a_glance(area, theme)
+            assert area.locator(".aws-id-row .aws-id-arn").count() == 7
             shade = "dark" if dark else "light"
             save_screenshot(chain, f"chain-{shade}.png")
             save_screenshot(whoami, f"whoami-all-{shade}.png")
+            # A narrow window (the file browser still open): the rows reflow, the same checks.
+            page.set_viewport_size({"width": 800, "height": 800})
+            page.wait_for_function(
+                "(w) => document.querySelector('.aws-id-table').getBoundingClientRect().width < w",
+                arg=600,
+            )
+            narrow = assert_identities_read_at_a_glance(area, theme)
+            heads = narrow["columns"]["aws-id-arn"]
+            assert len(set(heads)) == 1 and wide != narrow
+            failed = area.locator(".aws-row-error", has_text="source_profile").first
+            assert_inside(failed, area)
+            save_screenshot(whoami, f"whoami-all-{shade}-800.png")
+            # --sessions shares the renderer, with the sessions' lineage as a column.
+            page.set_viewport_size({"width": 1280, "height": 800})
+            run_cell(page, 3)
+            sessions = run_cell(page, 4, timeout=90_000).locator(".jp-OutputArea-output")
+            expect(sessions).to_contain_text("GetCallerIdentity for every named session: 2 ok")
+            expect(sessions.locator(".aws-id-lineage").nth(1)).to_have_text("profile customer-a")
+            assert_identities_read_at_a_glance(sessions, theme)
         finally:  # the theme is a user setting of the shared server: put it back
             run_app_command(page, "apputils:change-theme", {"theme": "JupyterLab Light"})

@@ -316,7 +316,8 @@ def test_whoami_returns_and_renders_the_identity(ip, sts):
     data = formats(ip, result.result)
     assert data["text/plain"] == repr(result.result)
     assert data["text/html"] == result.result._repr_html_()
-    assert MOTO_ARN in data["text/html"] and "  Source      profile dev" in repr(ident)
+    shown = re.sub(r"<[^>]+>", "", data["text/html"])  # the ARN breaks only at <wbr>
+    assert MOTO_ARN in shown and "  Source      profile dev" in repr(ident)
     assert repr(result.result) in plain(captured.stdout)  # the terminal shows the text
 
 
@@ -358,7 +359,7 @@ def test_whoami_all_is_one_row_per_profile(ip, sts):
     html = frame._repr_html_()
     assert html.count("var(--jp-rendermime-error-background") == 1 and summary in html
     # The failed row shows its error across the row, not in an off-screen column.
-    assert html.count("class='aws-row-error' colspan='6'") == 1
+    assert html.count("<div role='cell' class='aws-row-error'") == 1
     text = repr(frame)
     assert text.splitlines()[0] == summary and "NaN" not in text and "NaT" not in text
     failed = next(line for line in text.splitlines() if line.startswith("empty"))

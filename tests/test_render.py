@@ -138,7 +138,12 @@ def test_whoami_all_failed_rows_read_across(world, monkeypatch):
     assert "SSOTokenLoadError: Error loading SSO Token" in bad
     assert "****************0001" in text  # a masked key is never cut
     html = frame._repr_html_()
-    assert "<td class='aws-row-error' colspan='6'" in html
+    # The failed row: its profile, then the error across the rest of the row, nothing else.
+    bad_row = html[html.index(">bad<") :]
+    assert re.match(
+        r">bad</div><div role='cell' class='aws-row-error' [^>]*>SSOTokenLoadError", bad_row
+    )
+    assert html.count("role='row' class='aws-id-row'") == 2
 
 
 def test_temporary_keys_say_their_expiry_is_unknown():
@@ -181,3 +186,88 @@ def test_a_pasted_expiry_shows_as_time_left(aws, ip):
     text = repr(ip.run_line_magic("aws_sessions", ""))
     assert "2 named sessions; current: session" in text
     assert "temporary, expiry" in text and "unknown" in text
+
+
+def test_arns_break_only_after_colon_or_slash_and_never_inside_the_account_id():
+    from aws_cred_magic.render import arn_html
+
+    arn = (
+        "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_AnalyticsReadOnly_0123456789abcdef"
+        "/analyst-with-a-long-session-name@example.com"
+    )
+    out = arn_html(arn)
+    assert re.sub(r"<[^>]+>", "", out) == arn  # the text itself is unchanged
+    pieces = out.split("<wbr>")
+    assert all(re.sub(r"<[^>]+>", "", p)[-1] in ":/" for p in pieces[:-1])
+    # short pieces never break (not at "assumed-role"'s hyphen); in a long one an account id
+    # is kept whole
+    assert "<span style='white-space:nowrap'>assumed-role/</span>" in out
+    assert "<span style='white-space:nowrap'>123456789012:</span>" in out
+    long_piece = arn_html("arn:aws:iam::123456789012:role/" + "x" * 40 + "-123456789012-" + "y" * 9)
+    assert "<span class='aws-account-id' style='white-space:nowrap'>123456789012</span>" in (
+        long_piece
+    )
+    assert "&lt;b&gt;" in arn_html("arn:aws:iam::123456789012:user/<b>")  # escaped
+
+
+def test_whoami_all_html_expiry_is_one_line_with_the_time_left_in_its_title(world):
+    from aws_cred_magic.frames import IdentitiesFrame, styled
+
+    later = pd.Timestamp("2026-12-01 10:42:00", tz="UTC")
+    frame = styled(
+        pd.DataFrame(
+            [
+                {"profile": "ok", "account": "123456789012", "arn": ROLE, "method": "assume-role",
+                 "access_key": "****************0001", "region": "eu-west-1",
+                 "expires": later, "error": None},
+            ]
+        ),
+        IdentitiesFrame,
+        "GetCallerIdentity for every profile: 1 ok, 0 failed",
+    )  # fmt: skip
+    html = frame._repr_html_()
+    expiry = re.search(r"<div class='aws-id-expiry' style='([^']*)'>(.*?)</div>", html)
+    assert "white-space:nowrap" in expiry[1]
+    assert re.fullmatch(
+        r"<time class='aws-expires' datetime='2026-12-01T10:42:00Z' "
+        r"title='2026-12-01 10:42 UTC \((in|expired) [^']+\)' style='[^']*'>"
+        r"2026-12-01 10:42 UTC( \(expired\))?</time>",
+        expiry[2],
+    ), expiry[2]
+    assert "<div class='aws-id-key' style='white-space:nowrap'>****************0001</div>" in html
+    # The text for a terminal is the plain table, as before.
+    assert "<" not in repr(frame) and "wbr" not in repr(frame)
+
+
+def test_terminal_arns_wrap_after_colon_or_slash(world, monkeypatch):
+    from aws_cred_magic.frames import IdentitiesFrame, styled
+    from aws_cred_magic.render import _wrapped_arn
+
+    arn = "arn:aws:sts::111111111111:assumed-role/customer-a-readonly/botocore-session-1796109100"
+    assert _wrapped_arn(arn, 38, 3) == [
+        "arn:aws:sts::111111111111:",
+        "assumed-role/customer-a-readonly/",
+        "botocore-session-1796109100",
+    ]
+    assert _wrapped_arn(arn, 38, 2)[-1].endswith("…")
+    assert _wrapped_arn("arn:aws:iam::1:role/" + "x" * 50, 20, 4) == [
+        "arn:aws:iam::1:role/", "x" * 20, "x" * 20, "x" * 10,
+    ]  # fmt: skip
+    monkeypatch.setenv("COLUMNS", "100")
+    frame = styled(
+        pd.DataFrame(
+            [
+                {"profile": "customer-a", "account": "111111111111", "arn": arn,
+                 "method": "assume-role", "access_key": "****************0001",
+                 "region": "eu-west-1", "expires": pd.NaT, "error": None},
+            ]
+        ),
+        IdentitiesFrame,
+        "GetCallerIdentity for every profile: 1 ok, 0 failed",
+    )  # fmt: skip
+    lines = repr(frame).splitlines()
+    start = lines[1].index("arn")
+    pieces = [line[start:].split("  ")[0] for line in lines[2:]]
+    assert "".join(pieces) == arn and len(pieces) == 3
+    assert all(piece[-1] in ":/" for piece in pieces[:-1]), pieces
+    assert max(len(line) for line in lines) <= 100
