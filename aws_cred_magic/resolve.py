@@ -315,10 +315,20 @@ class _ProbeRun:
     probe at most its ``probe_bound`` (all at once, not one after another)."""
 
     def __init__(
-        self, providers: list[Any], probe: bool, timeout: float, kill_late: bool = True
+        self,
+        providers: list[Any],
+        probe: bool,
+        timeout: float,
+        kill_late: bool = True,
+        called: float | None = None,
     ) -> None:
         self.providers = providers
-        self.start = time.monotonic()
+        # The bound counts from the call (``called``), so a cold call that first imports
+        # botocore still waits ``timeout`` in all, as the setting says; what came before
+        # may take at most a quarter of it from the probes, so a slow import never
+        # leaves them no time at all.
+        now = time.monotonic()
+        self.start = now if called is None else max(called, now - timeout / 4)
         self.outcomes: list[_Outcome | None] = [None] * len(providers)
         self.threads: list[tuple[threading.Thread, float]] = []
         self.local: list[int] = []
@@ -364,7 +374,9 @@ class _EarlyProbes:
     run: _ProbeRun
 
 
-def _start_probes_early(profile: str | None, timeout: float) -> _EarlyProbes | None:
+def _start_probes_early(
+    profile: str | None, timeout: float, called: float | None = None
+) -> _EarlyProbes | None:
     """Build the chain botocore will build for ``boto3.Session(profile_name=profile)`` (the
     same botocore session, handed to boto3 next) and start its probes. ``None`` when the
     chain cannot be built: boto3.Session() or the table then says why, as without this."""
@@ -377,7 +389,7 @@ def _start_probes_early(profile: str | None, timeout: float) -> _EarlyProbes | N
         return None
     dry = _dry_provider_classes()
     inspected = [_inspectable(p, core, True, dry) for p in chain]
-    return _EarlyProbes(core, chain, inspected, _ProbeRun(inspected, True, timeout))
+    return _EarlyProbes(core, chain, inspected, _ProbeRun(inspected, True, timeout, called=called))
 
 
 def _import_in_background(name: str) -> None:
@@ -633,6 +645,7 @@ def resolve(
 ) -> Resolution:
     """Explain how boto3 resolves credentials for these arguments. Never raises for bad
     configuration: the error becomes a row. See ``resolution_table`` for the rules."""
+    called = time.monotonic()  # probe bounds count from here
     secrets = (aws_secret_access_key, aws_session_token)
     explicit_keys = any((aws_access_key_id, aws_secret_access_key, aws_session_token))
     early = None
@@ -640,7 +653,7 @@ def resolve(
     if boto_session is None:
         # Keys passed in: botocore never builds the chain, so nothing may be probed.
         if probe and not explicit_keys and aws_account_id is None:
-            early = _start_probes_early(profile, timeout)
+            early = _start_probes_early(profile, timeout, called)
         try:
             boto_session = build_boto3_session(
                 profile,
@@ -988,8 +1001,9 @@ def resolution_table(
     With ``probe=False`` (default) nothing runs and nothing touches the network:
     credential_process, container and IMDS sources are judged from their configuration.
     With ``probe=True`` they are really loaded, concurrently, waiting at most ``timeout``
-    seconds in all. Deferred sources (assume-role, SSO, web identity) never call AWS here.
-    Never raises for bad configuration: the failing step becomes an ``error`` row.
+    seconds in all, counted from the call. Deferred sources (assume-role, SSO, web
+    identity) never call AWS here. Never raises for bad configuration: the failing step
+    becomes an ``error`` row.
     """
     return resolve(
         profile,

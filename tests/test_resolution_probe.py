@@ -251,6 +251,35 @@ def test_role_sourced_from_a_slow_process_keeps_the_dry_verdict(aws):
     assert boto3.Session().get_credentials().method == "assume-role"  # the oracle
 
 
+def test_the_probe_bound_counts_from_the_call():
+    """A cold call imports botocore before any probe can start; the bound still counts
+    from the call, so the wait is ``timeout`` in all, as the setting promises. What came
+    before takes at most a quarter of the bound from the probes: a slow import never
+    leaves them no time."""
+    from botocore.credentials import InstanceMetadataProvider
+
+    from aws_cred_magic.resolve import _ProbeRun
+
+    release = threading.Event()
+
+    class Hanging(InstanceMetadataProvider):
+        def __init__(self) -> None:  # no fetcher: the default bound applies
+            pass
+
+        def load(self):
+            release.wait(10)
+
+    try:
+        for before, expected in ((0.8, 1.2), (100.0, 1.5)):
+            run = _ProbeRun([Hanging()], True, 2.0, called=time.monotonic() - before)
+            start = time.monotonic()
+            assert run.finish() == [None]  # did not finish in time
+            waited = time.monotonic() - start
+            assert expected - 0.05 <= waited < expected + 0.6, (before, waited)
+    finally:
+        release.set()
+
+
 def test_pandas_is_imported_while_probes_wait(aws, hanging_server):
     """In a fresh interpreter, the cold pandas import happens during the probe's wait, not
     after it: by the time the chain is resolved (before any DataFrame), pandas is in."""
