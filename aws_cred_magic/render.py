@@ -389,10 +389,7 @@ def html_table(
                 f"{_cell(record[full_row])}</td>"
             )
         else:
-            cells = "".join(
-                f"<td style='{_CELL}{_column_style(c, wide, short)}'>{_cell(record.get(c))}</td>"
-                for c in columns
-            )
+            cells = "".join(_table_cell(c, record.get(c), wide, short) for c in columns)
         body.append(f"<tr style='{style}'>{cells}</tr>")
     cap = (
         f"<div class='aws-verdict' style='padding:2px 0 4px;{_WRAP}'>"
@@ -405,6 +402,12 @@ def html_table(
         f"{cap}<table style='{_TABLE}'><thead><tr style='background:transparent'>"
         f"{_header(columns, headers)}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
     )
+
+
+def _table_cell(column: str, value: Any, wide: Sequence[str], short: set[str]) -> str:
+    if column == "expires":  # one line, the time left in its tooltip
+        return f"<td style='{_CELL};white-space:nowrap'>{expiry_html(value)}</td>"
+    return f"<td style='{_CELL}{_column_style(column, wide, short)}'>{_cell(value)}</td>"
 
 
 def _spans(record: dict[str, Any], full_row: str) -> bool:

@@ -237,6 +237,7 @@ def lab(tmp_path_factory) -> Iterator[Lab]:
             "%aws_whoami --all",
             "%aws_use customer-a --var s_a\n%aws_use default --var s_b",
             "%aws_whoami --sessions",
+            "%aws_sessions",
         ],
     }
     with sandbox_server(tmp_path_factory.mktemp("browser"), notebooks) as server:
@@ -579,5 +580,16 @@ def test_chain_and_whoami_all_fit_and_read_in_light_and_dark(browser, lab, theme
             expect(sessions).to_contain_text("GetCallerIdentity for every named session: 2 ok")
             expect(sessions.locator(".aws-id-lineage").nth(1)).to_have_text("profile customer-a")
             assert_identities_read_at_a_glance(sessions, theme)
+            # %aws_sessions: its expiry on one line, at both widths (the table itself needs
+            # more than the 368 px of a narrow window: only the wide one is checked for that).
+            table = run_cell(page, 5).locator(".jp-OutputArea-output")
+            expect(table).to_contain_text("2 named sessions")
+            assert_inside(table.locator("table"), table)
+            for width in (1280, 800):
+                page.set_viewport_size({"width": width, "height": 800})
+                page.wait_for_timeout(300)
+                expiry = table.locator("time.aws-expires")
+                assert expiry.count() == 1  # s_a's role keys; s_b's static keys never expire
+                assert expiry.evaluate("el => el.getClientRects().length") == 1
         finally:  # the theme is a user setting of the shared server: put it back
             run_app_command(page, "apputils:change-theme", {"theme": "JupyterLab Light"})
