@@ -392,7 +392,7 @@ class _CredentialsOfThisThread:
 
     def _current(self) -> Any:
         credentials = getattr(self._local, "credentials", None)
-        if credentials is None:  # a shared client used outside get_caller_identity
+        if credentials is None:  # the shared client used outside one of its calls
             raise AwsCredError("This STS client has no credentials outside %aws_whoami --all.")
         return credentials
 
