@@ -133,11 +133,12 @@ def _parse_scopes(raw: Any) -> tuple[str, ...] | None:
 def _config(config: dict[str, Any] | None) -> dict[str, Any]:
     if config is not None:
         return config
-    import botocore.session
     from botocore.exceptions import ConfigParseError
 
+    from .discover import new_session
+
     try:
-        return botocore.session.Session().full_config
+        return new_session().full_config  # botocore's merge, through the parse cache
     except ConfigParseError as exc:
         raise AwsCredError(describe_error(exc)) from None
 
