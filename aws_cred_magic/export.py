@@ -131,6 +131,7 @@ class EnvExport:
         self.access_key: str | None = None
         self.expiry: str | None = None
         self.warned: str | None = None
+        state.observe(self._on_state_change)
 
     @property
     def active(self) -> bool:
@@ -142,6 +143,9 @@ class EnvExport:
         if values is None:
             values = environment_for(record, timeout=self.state.timeout)
         self._pin_regions()
+        # ``values`` were read while an earlier export's region was in the environment.
+        region = record.session.region_name
+        values = {**values, "AWS_DEFAULT_REGION": region, "AWS_REGION": region}
         names = self.state.namespace.set_env(values)
         forget_cached_filesystems()
         self.record = record
@@ -159,9 +163,31 @@ class EnvExport:
     def _pin_regions(self) -> None:
         # botocore re-reads AWS_DEFAULT_REGION on every access: without a pin, exporting it
         # would move every held session made without --region to the exported one's region.
-        for held in self.state.records.values():
-            if held.session.region_name:
-                held.session._session.set_config_variable("region", held.session.region_name)
+        for held in list(self.state.records.values()):
+            core = held.session._session
+            if core.instance_variables().get("region"):
+                continue  # pinned already, or made with a region
+            region = self._own_region(core)
+            if region:
+                core.set_config_variable("region", region)
+
+    def _own_region(self, core: Any) -> str | None:
+        """The region botocore gives a session (made without one) in the user's own
+        environment, i.e. without what an export set: AWS_DEFAULT_REGION as the user had it,
+        else the profile's ``region``. A session made while an export is on would otherwise
+        take the exported session's region instead of its profile's."""
+        region = self.state.namespace.env_before("AWS_DEFAULT_REGION")
+        if region:
+            return region
+        try:
+            return core.get_scoped_config().get("region")
+        except Exception:  # a profile that no longer parses: botocore's own answer stands
+            return core.get_config_variable("region")
+
+    def _on_state_change(self, state: Any) -> None:
+        """A session made or switched to while the export is on gets its own region."""
+        if self.active:
+            self._pin_regions()
 
     def refresh(self) -> str | None:
         """Before a cell: re-export the keys if botocore refreshed them (or is about to).

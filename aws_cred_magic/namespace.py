@@ -113,6 +113,10 @@ class Namespace:
                 os.environ.pop(name, None)
         return names
 
+    def env_before(self, name: str) -> str | None:
+        """``name``'s value in the environment as the user had it, before any export."""
+        return self._env_before[name] if name in self._env_before else os.environ.get(name)
+
     def unset_env(self) -> list[str]:
         """Put back the AWS_* variables as they were before ``export_env``."""
         names = list(self._env_before)

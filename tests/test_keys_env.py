@@ -108,9 +108,13 @@ def test_keys_env_exports_pasted_keys_with_their_expiry_and_restores_on_switch_a
     assert seen_by_a_subprocess()[:4] == [CANARY_KEY_ID, digest(CANARY_SECRET), digest(""), "None"]
     no_secret(captured.stdout, captured.stderr)
     # ... and a profile session exports AWS_PROFILE, removing every key variable.
-    ok(ip, "%aws_use dev")
-    seen = seen_by_a_subprocess()
-    assert seen[:4] + seen[5:] == ["None", digest(""), digest(""), "None", "dev"]
+    _, captured = ok(ip, "%aws_use dev")
+    # dev's own region, not the one the keys exported before (us-west-1)
+    assert "region us-east-2" in captured.stdout
+    assert seen_by_a_subprocess() == ["None", digest(""), digest(""), "None", "us-east-2", "dev"]
+    ok(ip, "%aws_use analyst --var other")  # not exported, made while the export is on
+    assert ip.user_ns["other"].region_name == "eu-west-1"
+    assert ip.user_ns["session"].region_name == "us-east-2"
     ok(ip, "%unload_ext aws_cred_magic")
     assert aws_environment() == before
 
