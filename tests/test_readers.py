@@ -68,7 +68,10 @@ def test_export_follows_switches_and_is_restored(ip, b2b, aws):
     out = assume(ip, b2b, "a")
     assert os.environ["AWS_ACCESS_KEY_ID"].startswith("ASIA")
     assert "AWS_PROFILE" not in os.environ  # it would not matter (keys win), but is clear
-    expiry = dt.datetime.fromisoformat(os.environ["AWS_CREDENTIAL_EXPIRATION"])
+    # The AWS CLI's form; strptime, as fromisoformat reads a trailing Z only from Python 3.11.
+    expiry = dt.datetime.strptime(
+        os.environ["AWS_CREDENTIAL_EXPIRATION"], "%Y-%m-%dT%H:%M:%SZ"
+    ).replace(tzinfo=dt.timezone.utc)
     assert expiry > dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=50)
     assert f"assumed-role/customer-a-{b2b.suffix}/" in subprocess_arn()
     # `!cmd` in the notebook: the same environment.
