@@ -39,12 +39,44 @@ build_package() {  # build_package: sdist and wheel into dist/, checked as an in
 # botocore, the feature checks, and the magics in a real IPython shell.
 COMPAT_TESTS="tests/test_resolution_parity.py tests/test_compat.py tests/test_magics.py tests/test_completion.py tests/test_whoami_all.py"
 
-compat_run() {  # compat_run NAME WHEEL-SPEC UV-PIP-ARGS...: the wheel in .venv-NAME, COMPAT_TESTS
-  local name=$1 wheel=$2 venv=".venv-$1" work
-  shift 2
+find_python() {  # find_python X.Y: print the path of a working Python X.Y, or say why not
+  # Looked for, in order: pythonX.Y on PATH, pyenv's installs, newest patch first (its
+  # shims answer only for the versions pyenv has selected), then uv's own installs (never
+  # downloading one). Each candidate is run: a shim or a stale link that cannot start, or
+  # answers with another version, is no interpreter.
+  local want=$1 candidate
+  local pyenv_root=${PYENV_ROOT:-$HOME/.pyenv}
+  # shellcheck disable=SC2046  # one path per word
+  for candidate in \
+    "$(command -v "python$want" 2>/dev/null)" \
+    $(ls -d "$pyenv_root/versions/$want".*[0-9]/bin/"python$want" 2>/dev/null | sort -rV) \
+    "$(UV_PYTHON_DOWNLOADS=never .venv/bin/uv python find --no-python-downloads \
+      --python-preference only-managed "$want" 2>/dev/null)"; do
+    [ -n "$candidate" ] && [ -x "$candidate" ] || continue
+    if [ "$("$candidate" -c 'import sys; print("%d.%d" % sys.version_info[:2])' \
+      2>/dev/null)" = "$want" ]; then
+      echo "$candidate"
+      return 0
+    fi
+  done
+  echo "error: no Python $want (declared in pyproject.toml) found: not python$want on PATH," \
+    "not in $pyenv_root/versions, not known to uv; install it (pyenv install $want)" >&2
+  return 1
+}
+
+compat_run() {  # compat_run NAME PYTHON WHEEL-SPEC UV-PIP-ARGS...: the wheel in .venv-NAME
+  # on interpreter PYTHON (a path, from find_python), then COMPAT_TESTS
+  local name=$1 python=$2 wheel=$3 venv=".venv-$1" work start=$SECONDS
+  shift 3
+  # A venv kept from an earlier run on another Python is made again.
+  if [ -x "$venv/bin/python" ] \
+    && [ "$("$venv/bin/python" --version 2>&1)" != "$("$python" --version 2>&1)" ]; then
+    rm -rf "$venv"
+  fi
   # uv (from the test group) makes and fills the venv in seconds; never constrained: the
   # dependencies are what the resolver picks for WHEEL-SPEC and the arguments.
-  [ -x "$venv/bin/python" ] || .venv/bin/uv venv -q --python "$PYTHON" "$venv"
+  [ -x "$venv/bin/python" ] || UV_PYTHON_DOWNLOADS=never \
+    .venv/bin/uv venv -q --no-python-downloads --python "$python" "$venv"
   .venv/bin/uv pip install -q --python "$venv/bin/python" "$wheel" "$@"
   # Same version number, new code: replace the package itself on a reused venv.
   .venv/bin/uv pip install -q --python "$venv/bin/python" --reinstall --no-deps dist/*.whl
@@ -58,6 +90,7 @@ compat_run() {  # compat_run NAME WHEEL-SPEC UV-PIP-ARGS...: the wheel in .venv-
   (cd "$work" && "$OLDPWD/$venv/bin/python" -m pytest -q -p no:cacheprovider --timeout=300 \
     $COMPAT_TESTS) || { rm -rf "$work"; return 1; }
   rm -rf "$work"
+  echo "   $name: $((SECONDS - start)) s"
 }
 
 test_tool_pins() {  # the test tools the compat venvs need, pinned as in scripts/constraints.txt

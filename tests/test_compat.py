@@ -95,3 +95,34 @@ def test_floor_pins_are_the_declared_minimums():
     boto3_pin = next(p for p in pins if p.startswith("boto3=="))
     assert boto3_pin.replace("boto3", "botocore") in pins
     assert "numpy<2" in pins
+
+
+def test_the_python_range_is_requires_python_to_the_newest_classifier(tmp_path):
+    """scripts/floors.py --pythons (the floor and newest jobs' interpreters): requires-python's
+    minimum and the newest classifier; a classifier list with a gap or that starts elsewhere
+    stops the run instead of leaving a declared version untested."""
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    spec = importlib.util.spec_from_file_location("floors", root / "scripts" / "floors.py")
+    floors = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(floors)
+
+    def pyproject(requires: str, minors: list[int]) -> Path:
+        lines = ", ".join(f'"Programming Language :: Python :: 3.{m}"' for m in minors)
+        path = tmp_path / f"{requires}-{minors}.toml"
+        path.write_text(
+            f'[project]\nrequires-python = "{requires}"\n'
+            f'classifiers = ["Programming Language :: Python :: 3", {lines}]\n'
+        )
+        return path
+
+    assert floors.pythons(pyproject(">=3.9", [9, 10, 11])) == ("3.9", "3.11")
+    for requires, minors in [(">=3.10", [10, 12]), (">=3.10", [11, 12]), (">=3.10", [])]:
+        with pytest.raises(SystemExit, match="without a gap"):
+            floors.pythons(pyproject(requires, minors))
+    with pytest.raises(SystemExit, match="no plain '>=3.X'"):
+        floors.pythons(pyproject("~=3.10", [10]))
+    floor, newest = floors.pythons(root / "pyproject.toml")  # the real one has no gap
+    assert int(floor.split(".")[1]) <= int(newest.split(".")[1])
