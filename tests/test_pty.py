@@ -166,8 +166,8 @@ def waiting_code(child, server) -> str:
     """Wait for the link and code on screen; the code the server is waiting to approve."""
     child.expect_exact("(Ctrl-C cancels)…", timeout=30)
     shown = ANSI.sub("", child.before)
-    (code,) = server.pending_codes()
-    assert f"user_code={code}" in shown and f"shows the code {code}" in shown, shown
+    code = re.search(r"shows the code (\S+) \(", shown)[1]
+    assert code in server.pending_codes() and f"user_code={code}" in shown, shown
     return code
 
 
@@ -232,3 +232,28 @@ def test_sso_login_in_a_terminal_ctrl_c_cancels_in_one_line_and_writes_nothing(t
         child.close(force=True)
     assert sso_cache_files(aws) == []  # no token, no client registration
     assert terminal_idc.pending_codes() == [code]  # never approved, never used
+
+
+def test_sso_login_with_ipythons_own_prompt_toolkit_prompt(terminal_idc, aws):
+    """Ctrl-C, then an approval, with IPython's default (prompt_toolkit) prompt."""
+    child = spawn(100, simple=False)
+    painted = re.compile(r"In \[\d+\]:")
+    try:
+        child.send("%load_ext aws_cred_magic\r")
+        child.expect(painted)
+        child.send("%aws_sso_login sso-a\r")
+        waiting_code(child, terminal_idc)
+        child.sendintr()
+        child.expect(painted, timeout=30)
+        cancelled = ANSI.sub("", child.before)
+        child.send("%aws_sso_login sso-a\r")
+        code = waiting_code(child, terminal_idc)
+        assert terminal_idc.approve(code)
+        child.expect(painted, timeout=30)
+        approved = ANSI.sub("", child.before)
+    finally:
+        child.sendline("exit")
+        child.close(force=True)
+    assert "UsageError: Sign-in cancelled: nothing was written." in cancelled, cancelled
+    assert "Traceback" not in cancelled and "KeyboardInterrupt" not in cancelled
+    assert "Signed in to sso-session corp: token " in approved, approved
