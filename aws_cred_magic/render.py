@@ -352,6 +352,16 @@ def _elision_row(skipped: int, span: int) -> str:
     )
 
 
+def _caption_html(caption: str | None) -> str:
+    """The one-line verdict above a table (``~`` for the home directory), or nothing."""
+    if not caption:
+        return ""
+    return (
+        f"<div class='aws-verdict' style='padding:2px 0 4px;{_WRAP}'>"
+        f"{html.escape(shorten_home(caption))}</div>"
+    )
+
+
 def html_table(
     frame: Any,
     *,
@@ -391,12 +401,7 @@ def html_table(
         else:
             cells = "".join(_table_cell(c, record.get(c), wide, short) for c in columns)
         body.append(f"<tr style='{style}'>{cells}</tr>")
-    cap = (
-        f"<div class='aws-verdict' style='padding:2px 0 4px;{_WRAP}'>"
-        f"{html.escape(shorten_home(caption))}</div>"
-        if caption
-        else ""
-    )
+    cap = _caption_html(caption)
     return (
         f"<div class='aws-cred-magic {css_class}' style='{FONT};color:{TEXT};max-width:100%'>"
         f"{cap}<table style='{_TABLE}'><thead><tr style='background:transparent'>"
@@ -699,12 +704,7 @@ def identities_html(records: list[dict[str, Any]], first: str, caption: str = ""
             f"<div role='row' class='aws-id-row' style='{_ROW};{style};"
             f"border-top:1px solid {BORDER}'>{cells}</div>"
         )
-    cap = (
-        f"<div class='aws-verdict' style='padding:2px 0 4px;{_WRAP}'>"
-        f"{html.escape(shorten_home(caption))}</div>"
-        if caption
-        else ""
-    )
+    cap = _caption_html(caption)
     return (
         f"<div class='aws-cred-magic aws-identities' style='{FONT};color:{TEXT};"
         f"max-width:100%'>{cap}<div role='table' class='aws-id-table' "

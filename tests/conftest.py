@@ -184,24 +184,38 @@ class _MetadataHandler(BaseHTTPRequestHandler):
             self._send(404, "")
 
 
-class FakeMetadataServer(ThreadingHTTPServer):
-    """IMDS (``kind="imds"``) or container credentials endpoint on 127.0.0.1."""
+class LoopbackServer(ThreadingHTTPServer):
+    """An HTTP server on 127.0.0.1 (a free port) serving ``handler`` from a daemon thread
+    once the subclass has set itself up (``start()``); ``url`` and ``close()``."""
 
     daemon_threads = True
 
+    def __init__(self, handler: type) -> None:
+        super().__init__(("127.0.0.1", 0), handler)
+
+    def start(self) -> None:
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def close(self) -> None:
+        self.shutdown()
+        self.server_close()
+
+
+class FakeMetadataServer(LoopbackServer):
+    """IMDS (``kind="imds"``) or container credentials endpoint on 127.0.0.1."""
+
     def __init__(self, kind: str, access_key: str, expires_in_hours: float = 6.0):
-        super().__init__(("127.0.0.1", 0), _MetadataHandler)
+        super().__init__(_MetadataHandler)
         self.kind = kind
         self.access_key = access_key
         self.role = "fake-instance-role"
         self.expires_in_hours = expires_in_hours
         self.requests: list[tuple[str, str]] = []
-        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
-        self._thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
+        self.start()
 
     def credentials_document(self) -> dict:
         import datetime as dt
@@ -215,10 +229,6 @@ class FakeMetadataServer(ThreadingHTTPServer):
             "Token": CANARY_TOKEN,
             "Expiration": expires.strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
-
-    def close(self) -> None:
-        self.shutdown()
-        self.server_close()
 
 
 class HangingServer:

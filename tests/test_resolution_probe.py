@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import boto3
 import pandas as pd
@@ -19,7 +19,7 @@ import pytest
 
 import aws_cred_magic
 
-from .conftest import CANARY_SECRET, FakeMetadataServer
+from .conftest import CANARY_SECRET, FakeMetadataServer, LoopbackServer
 
 ROLE = "arn:aws:iam::123456789012:role/probe"
 KEY_P = "AKIAPROBEPROCESS00P9"
@@ -301,25 +301,14 @@ def test_pandas_is_imported_while_probes_wait(aws, hanging_server):
 # --------------------------------------------------------------------------- first answers
 
 
-class _AnsweringServer(ThreadingHTTPServer):
+class _AnsweringServer(LoopbackServer):
     """A container or IMDS endpoint on loopback that answers each request with ``status``
     and ``body`` after ``delay`` seconds (IMDS: token, role name, then credentials)."""
 
-    daemon_threads = True
-
     def __init__(self, status: int = 200, body: str = "", delay: float = 0.0):
-        handler = type("Handler", (_AnswerHandler,), {})
-        super().__init__(("127.0.0.1", 0), handler)
+        super().__init__(type("Handler", (_AnswerHandler,), {}))
         self.status, self.body, self.delay = status, body, delay
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-    def close(self) -> None:
-        self.shutdown()
-        self.server_close()
+        self.start()
 
 
 class _AnswerHandler(BaseHTTPRequestHandler):

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from aws_cred_magic.identity import DEFAULT_CONCURRENCY, run_concurrently
 from aws_cred_magic.masking import mask_access_key
 
-from .conftest import shell_with_extension
+from .conftest import LoopbackServer, shell_with_extension
 
 
 def test_pool_refills_so_one_slow_call_holds_back_nothing():
@@ -75,26 +75,16 @@ def test_concurrency_is_a_setting(ip):
 # check that each profile's request is still the one botocore itself would send.
 
 
-class _RecordingSts(ThreadingHTTPServer):
+class _RecordingSts(LoopbackServer):
     """GetCallerIdentity on 127.0.0.1 that records each request and answers with the
     access key id the request was signed with, so a row shows whose keys signed it."""
 
-    daemon_threads = True
-
     def __init__(self, latency: float = 0.0) -> None:
-        super().__init__(("127.0.0.1", 0), _RecordingHandler)
+        super().__init__(_RecordingHandler)
         self.latency = latency
         self.requests: list[dict] = []
         self._lock = threading.Lock()
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-    def close(self) -> None:
-        self.shutdown()
-        self.server_close()
+        self.start()
 
 
 class _RecordingHandler(BaseHTTPRequestHandler):
