@@ -403,6 +403,8 @@ class _CredentialsOfThisThread:
         return lambda: getattr(self._current(), name, None)  # read at request time
 
     def __getattr__(self, name: str) -> Any:
+        # Only ever read inside ``set_to`` (a call or a client build): outside, even
+        # ``hasattr`` raises AwsCredError rather than guess whose credentials are meant.
         if name.startswith("__") or name == "_local":
             raise AttributeError(name)
         return getattr(self._current(), name)
@@ -467,12 +469,17 @@ class SharedStsClients:
         settings = core.get_scoped_config()
         services = settings.get("services")
         section = core.full_config.get("services", {}).get(services) if services else None
+        # What was set on the session itself (SessionFactory sets only the profile) and a
+        # default client config: none today, but a session with either is its own.
+        own = {k: v for k, v in core.instance_variables().items() if k != "profile"}
         return (
             core.get_config_variable("region") or STS_FALLBACK_REGION,
             tuple(
                 sorted((k, repr(v)) for k, v in settings.items() if k not in _CREDENTIAL_SETTINGS)
             ),
             repr(section),
+            tuple(sorted((k, repr(v)) for k, v in own.items())),
+            repr(core.get_default_client_config()),
         )
 
     def caller(self, core: Any, credentials: Any) -> Callable[[], dict[str, Any]]:

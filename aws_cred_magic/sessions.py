@@ -669,8 +669,11 @@ class SessionFactory:
     """
 
     def __init__(self) -> None:
+        import boto3
+
         from .configcache import SharedParseSession
 
+        self._boto3_version = boto3.__version__
         template = SharedParseSession()
         self._loader = template.get_component("data_loader")
         # Load STS's model and endpoint rules once, before threads race to load them each.
@@ -683,6 +686,10 @@ class SessionFactory:
 
         core = SharedParseSession(profile=profile)
         core.register_component("data_loader", self._loader)
+        # The user agent boto3.Session gives its botocore session (boto3/session.py), so
+        # the requests name the SDK as %aws_whoami --profile's do.
+        core.user_agent_extra = f"Botocore/{core.user_agent_version}"
+        core.user_agent_name, core.user_agent_version = "Boto3", self._boto3_version
         core._aws_cred_magic_shareable = True
         bound_credential_calls(core)
         return core

@@ -218,8 +218,20 @@ def test_handlers_are_copied_only_when_a_session_uses_them(aws):
         "before-parameter-build.sts",
     ):
         assert names(client.meta.events, event) == names(plain.meta.events, event), event
+
+    def own(**kwargs):
+        return None
+
+    # A handler one session registers reaches neither the template nor a later session.
     other = SharedParseSession()
-    other.register("before-call.sts", lambda **kwargs: None)
-    assert len(names(client.meta.events, "before-call.sts")) == len(
-        names(plain.meta.events, "before-call.sts")
+    other.register("before-call.sts", own)
+    assert "own" in [
+        n.rsplit(".", 1)[-1] for n in names(other.get_component("event_emitter"), "before-call.sts")
+    ]
+    later = SharedParseSession().create_client("sts", region_name="us-east-1")
+    assert names(later.meta.events, "before-call.sts") == names(
+        plain.meta.events, "before-call.sts"
+    )
+    assert names(client.meta.events, "before-call.sts") == names(
+        plain.meta.events, "before-call.sts"
     )

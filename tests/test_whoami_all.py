@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler
@@ -122,12 +123,16 @@ def _key_of(index: int) -> str:
 
 def _what_botocore_signs(request: dict) -> dict:
     """A recorded request without what changes from one signing to the next (the time and
-    the signature it yields) or names the SDK (the user agent)."""
+    the signature it yields, the invocation id) and the features the user agent lists."""
     headers = {k.lower(): v for k, v in request["headers"].items()}
     auth = headers.pop("authorization")
     scope, signed = auth.split(", ")[0], auth.split(", ")[1]
-    for name in ("x-amz-date", "user-agent", "amz-sdk-invocation-id", "amz-sdk-request"):
+    for name in ("x-amz-date", "amz-sdk-invocation-id", "amz-sdk-request"):
         headers.pop(name, None)
+    # The user agent names the SDK and its settings; its m/ part lists the features a
+    # request used, which differs with where botocore resolved the credentials.
+    agent = headers.pop("user-agent", "")
+    headers["user-agent"] = " ".join(t for t in agent.split() if not t.startswith("m/"))
     credential = scope.split("Credential=")[1].split("/")
     return {
         "path": request["path"],
@@ -263,3 +268,173 @@ def test_a_shared_client_has_no_credentials_outside_a_call():
         credentials.get_frozen_credentials()
     with pytest.raises(AwsCredError):
         _ = credentials.access_key
+
+
+class _Raw:
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **kwargs):
+        yield self._body
+
+
+def _fake_sts_send(recorded: list[dict]):
+    """``URLLib3Session.send`` answering STS without a socket: AssumeRole with keys of
+    the role's own, GetCallerIdentity with the key id the request was signed with."""
+    import datetime as dt
+    from urllib.parse import parse_qs
+
+    from botocore.awsrequest import AWSResponse
+
+    lock = threading.Lock()
+
+    def send(self, request):
+        body = request.body or b""
+        body = body.encode() if isinstance(body, str) else bytes(body)
+        form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+        headers = {
+            k: (v.decode() if isinstance(v, bytes) else v) for k, v in request.headers.items()
+        }
+        key = headers.get("Authorization", "").split("Credential=", 1)[-1].split("/", 1)[0]
+        with lock:
+            recorded.append(
+                {
+                    "url": request.url,
+                    "path": request.url,
+                    "headers": headers,
+                    "body": body,
+                    "key": key,
+                    "action": form.get("Action"),
+                }
+            )
+        if form.get("Action") == "AssumeRole":
+            index = int(form["RoleArn"].rsplit("r", 1)[-1])
+            expires = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)).strftime(
+                "%Y-%m-%dT%H:%M:%SZ"
+            )
+            answer = (
+                '<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>'
+                f"<Credentials><AccessKeyId>{_role_key(index)}</AccessKeyId>"
+                f"<SecretAccessKey>rolesecret{index:04d}{'r' * 26}</SecretAccessKey>"
+                f"<SessionToken>roletoken{index:04d}{'q' * 40}</SessionToken>"
+                f"<Expiration>{expires}</Expiration></Credentials>"
+                f"<AssumedRoleUser><AssumedRoleId>AROA:{index}</AssumedRoleId>"
+                f"<Arn>arn:aws:sts::123456789012:assumed-role/r{index}/s</Arn></AssumedRoleUser>"
+                "</AssumeRoleResult></AssumeRoleResponse>"
+            )
+        else:
+            answer = (
+                '<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
+                "<GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/echo</Arn>"
+                f"<UserId>{key}</UserId><Account>123456789012</Account>"
+                "</GetCallerIdentityResult></GetCallerIdentityResponse>"
+            )
+        return AWSResponse(request.url, 200, {"Content-Type": "text/xml"}, _Raw(answer.encode()))
+
+    return send
+
+
+def _role_key(index: int) -> str:
+    return f"ASIATESTROLE{index:08d}"
+
+
+def test_all_shares_clients_across_endpoint_styles_roles_and_processes(aws, monkeypatch):
+    """Without an endpoint override, so STS's own endpoint rules decide (legacy and
+    regional endpoints, FIPS, dual-stack): static-key, assume-role and credential_process
+    profiles through --all are each signed with their own credentials (a role's assumed
+    inside the shared call), share clients where their settings match, and send exactly
+    the GetCallerIdentity that boto3.Session(profile_name=p) sends."""
+    import sys
+
+    import boto3
+    import botocore.httpsession
+    import botocore.session
+    from botocore.config import Config
+
+    from aws_cred_magic import identity
+
+    styles = [
+        "sts_regional_endpoints = legacy",
+        "sts_regional_endpoints = regional",
+        "use_fips_endpoint = true",
+        "use_dualstack_endpoint = true",
+    ]
+    config, credentials, names, expected = [], [], [], {}
+    config.append("[profile base]\nregion = us-east-1\n")
+    credentials.append(
+        f"[base]\naws_access_key_id = {_key_of(99)}\naws_secret_access_key = {'b' * 40}\n"
+    )
+    for i in range(16):
+        name = f"p{i:02d}"
+        names.append(name)
+        lines = [
+            f"[profile {name}]",
+            f"region = {['us-east-1', 'eu-west-1'][i % 2]}",
+            styles[i % 4],
+        ]
+        kind = ("keys", "role", "process")[i % 3]
+        if kind == "role":
+            lines += [f"role_arn = arn:aws:iam::123456789012:role/r{i}", "source_profile = base"]
+            expected[name] = _role_key(i)
+        elif kind == "process":
+            document = json.dumps(
+                {"Version": 1, "AccessKeyId": _key_of(i), "SecretAccessKey": "p" * 40}
+            )
+            script = aws.file(f"proc{i}.py", f"print({document!r})\n")
+            lines.append(f"credential_process = {sys.executable} {script}")
+            expected[name] = _key_of(i)
+        else:
+            credentials.append(
+                f"[{name}]\naws_access_key_id = {_key_of(i)}\naws_secret_access_key = {'k' * 40}\n"
+            )
+            expected[name] = _key_of(i)
+        config.append("\n".join(lines) + "\n")
+    aws.write_config("\n".join(config))
+    aws.write_credentials("\n".join(credentials))
+
+    recorded: list[dict] = []
+    monkeypatch.setattr(botocore.httpsession.URLLib3Session, "send", _fake_sts_send(recorded))
+    built = []
+    build = identity.SharedStsClients._build
+    monkeypatch.setattr(
+        identity.SharedStsClients,
+        "_build",
+        lambda self, core, region: built.append(region) or build(self, core, region),
+    )
+
+    gen = shell_with_extension()
+    ip = next(gen)
+    try:
+        ip.run_line_magic("config", "AwsCredMagics.concurrency = 8")
+        frame = ip.run_line_magic("aws_whoami", "--all")
+    finally:
+        gen.close()
+    rows = frame.set_index("profile")
+    assert rows["error"].isna().all(), rows["error"].dropna().to_dict()
+    for name in names:
+        assert rows.loc[name, "user_id"] == mask_access_key(expected[name]), name
+    assert 2 <= len(built) <= 8 < len(names) + 1  # region x endpoint style, not per profile
+    ours = {
+        r["key"]: _what_botocore_signs(r) for r in recorded if r["action"] == "GetCallerIdentity"
+    }
+    hosts = {r["url"].split("/")[2] for r in recorded if r["action"] == "GetCallerIdentity"}
+    assert {
+        "sts.amazonaws.com",
+        "sts.eu-west-1.amazonaws.com",
+        "sts-fips.us-east-1.amazonaws.com",
+    } <= hosts
+
+    recorded.clear()
+    bounded = Config(retries={"total_max_attempts": 1, "mode": "standard"})
+    loader = None
+    for name in ["base", *names]:
+        core = botocore.session.Session(profile=name)
+        loader = loader or core.get_component("data_loader")
+        core.register_component("data_loader", loader)
+        boto3.Session(botocore_session=core).client("sts", config=bounded).get_caller_identity()
+    theirs = {
+        r["key"]: _what_botocore_signs(r) for r in recorded if r["action"] == "GetCallerIdentity"
+    }
+    for name in names:
+        key = expected[name]
+        assert ours[key] == theirs[key], name
