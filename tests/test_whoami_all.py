@@ -143,6 +143,33 @@ def _what_botocore_signs(request: dict) -> dict:
     }
 
 
+def _whoami_all(concurrency: int):
+    """``%aws_whoami --all`` in a fresh shell, ``concurrency`` calls in flight."""
+    gen = shell_with_extension()
+    ip = next(gen)
+    try:
+        ip.run_line_magic("config", f"AwsCredMagics.concurrency = {concurrency}")
+        return ip.run_line_magic("aws_whoami", "--all")
+    finally:
+        gen.close()
+
+
+def _call_as_boto3_does(names: list[str]) -> None:
+    """GetCallerIdentity for each profile as ``boto3.Session(profile_name=name)`` makes it
+    (one try), sharing only the loader of service models, whose loading is most of the time."""
+    import boto3
+    import botocore.session
+    from botocore.config import Config
+
+    bounded = Config(retries={"total_max_attempts": 1, "mode": "standard"})
+    loader = None
+    for name in names:
+        core = botocore.session.Session(profile=name)  # = boto3.Session(profile_name=name)
+        loader = loader or core.get_component("data_loader")
+        core.register_component("data_loader", loader)
+        boto3.Session(botocore_session=core).client("sts", config=bounded).get_caller_identity()
+
+
 @pytest.fixture
 def two_sts():
     servers = (_RecordingSts(latency=0.05), _RecordingSts(latency=0.05))
@@ -156,9 +183,6 @@ def test_all_sends_each_profile_the_request_botocore_would(aws, two_sts, monkeyp
     a services section, the two STS endpoint styles) and a session token, through --all
     with many calls in flight: every row is signed with its own profile's keys, and each
     request equals, up to time and signature, the one boto3.Session(profile_name=p) sends."""
-    import boto3
-    import botocore.session
-    from botocore.config import Config
 
     first, second = two_sts
     regions = ["us-east-1", "eu-west-1", "ap-southeast-2"]
@@ -182,13 +206,7 @@ def test_all_sends_each_profile_the_request_botocore_would(aws, two_sts, monkeyp
     aws.write_config("\n".join(config))
     aws.write_credentials("\n".join(credentials))
 
-    gen = shell_with_extension()
-    ip = next(gen)
-    try:
-        ip.run_line_magic("config", "AwsCredMagics.concurrency = 16")
-        frame = ip.run_line_magic("aws_whoami", "--all")
-    finally:
-        gen.close()
+    frame = _whoami_all(concurrency=16)
     assert list(frame["profile"]) == names
     assert frame["error"].isna().all(), frame["error"].dropna().tolist()
     # Each row was answered for its own key (shown masked: the echo is shaped like a key
@@ -201,13 +219,7 @@ def test_all_sends_each_profile_the_request_botocore_would(aws, two_sts, monkeyp
         server.requests.clear()
         server.latency = 0.0  # the calls below are one at a time
 
-    bounded = Config(retries={"total_max_attempts": 1, "mode": "standard"})
-    loader = None  # one loader for the service models (their loading is most of the time)
-    for name in names:
-        core = botocore.session.Session(profile=name)  # = boto3.Session(profile_name=name)
-        loader = loader or core.get_component("data_loader")
-        core.register_component("data_loader", loader)
-        boto3.Session(botocore_session=core).client("sts", config=bounded).get_caller_identity()
+    _call_as_boto3_does(names)
     theirs = {r["key"]: _what_botocore_signs(r) for s in two_sts for r in s.requests}
     assert {r["key"]: s.url for s in two_sts for r in s.requests} == where
     assert where[_key_of(1)] == second.url and where[_key_of(0)] == first.url
@@ -346,10 +358,8 @@ def test_all_shares_clients_across_endpoint_styles_roles_and_processes(aws, monk
     the GetCallerIdentity that boto3.Session(profile_name=p) sends."""
     import sys
 
-    import boto3
     import botocore.httpsession
     import botocore.session
-    from botocore.config import Config
 
     from aws_cred_magic import identity
 
@@ -402,13 +412,7 @@ def test_all_shares_clients_across_endpoint_styles_roles_and_processes(aws, monk
         lambda self, core, region: built.append(region) or build(self, core, region),
     )
 
-    gen = shell_with_extension()
-    ip = next(gen)
-    try:
-        ip.run_line_magic("config", "AwsCredMagics.concurrency = 8")
-        frame = ip.run_line_magic("aws_whoami", "--all")
-    finally:
-        gen.close()
+    frame = _whoami_all(concurrency=8)
     rows = frame.set_index("profile")
     assert rows["error"].isna().all(), rows["error"].dropna().to_dict()
     for name in names:
@@ -425,13 +429,7 @@ def test_all_shares_clients_across_endpoint_styles_roles_and_processes(aws, monk
     } <= hosts
 
     recorded.clear()
-    bounded = Config(retries={"total_max_attempts": 1, "mode": "standard"})
-    loader = None
-    for name in ["base", *names]:
-        core = botocore.session.Session(profile=name)
-        loader = loader or core.get_component("data_loader")
-        core.register_component("data_loader", loader)
-        boto3.Session(botocore_session=core).client("sts", config=bounded).get_caller_identity()
+    _call_as_boto3_does(names)
     theirs = {
         r["key"]: _what_botocore_signs(r) for r in recorded if r["action"] == "GetCallerIdentity"
     }
