@@ -414,6 +414,25 @@ def profiles(aws) -> AwsWorld:
     return aws
 
 
+@pytest.fixture
+def idc(profiles, sts):
+    """The isolated world (profiles + moto STS) with the SSO profiles of tests/test_sso.py
+    and a local Identity Center that answers at once (interval 0) and hands out moto STS
+    keys. Its endpoint variables are set in the environment, so a terminal IPython started
+    from the test reaches it too."""
+    from aws_cred_magic.local_sso import LocalIdentityCenter
+
+    from .test_sso import SSO_CONFIG
+
+    with open(profiles.config, "a") as handle:
+        handle.write(SSO_CONFIG)
+    server = LocalIdentityCenter(sts_url=sts, interval=0)
+    for name, value in server.endpoint_env().items():
+        profiles.setenv(name, value)
+    yield server
+    server.close()
+
+
 # --------------------------------------------------------------------------- B2B roles (issue 11)
 
 

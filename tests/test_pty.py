@@ -140,23 +140,6 @@ def test_paste_with_ipythons_own_prompt_toolkit_prompt(aws):
 # --------------------------------------------------------------------------- %aws_sso_login
 
 
-@pytest.fixture
-def terminal_idc(profiles, sts):
-    """SSO profiles and the local Identity Center (tests/test_sso.py), reached by the
-    terminal IPython through the endpoint variables it inherits."""
-    from aws_cred_magic.local_sso import LocalIdentityCenter
-
-    from .test_sso import SSO_CONFIG
-
-    with open(profiles.config, "a") as handle:
-        handle.write(SSO_CONFIG)
-    server = LocalIdentityCenter(sts_url=sts, interval=0)
-    for name, value in server.endpoint_env().items():
-        profiles.setenv(name, value)
-    yield server
-    server.close()
-
-
 def sso_cache_files(aws) -> list[str]:
     cache = aws.home / ".aws" / "sso" / "cache"
     return sorted(os.listdir(cache)) if cache.exists() else []
@@ -171,9 +154,7 @@ def waiting_code(child, server) -> str:
     return code
 
 
-def test_sso_login_in_a_terminal_waits_for_the_approval_and_reports_before_the_prompt(
-    terminal_idc, aws
-):
+def test_sso_login_in_a_terminal_waits_for_the_approval_and_reports_before_the_prompt(idc, aws):
     import io
 
     child = spawn(100)
@@ -182,12 +163,12 @@ def test_sso_login_in_a_terminal_waits_for_the_approval_and_reports_before_the_p
     try:
         run(child, "%load_ext aws_cred_magic")
         child.send("%aws_sso_login sso-a\r")
-        code = waiting_code(child, terminal_idc)
+        code = waiting_code(child, idc)
         # The command is still running: no prompt while the request waits for approval.
         with pytest.raises(pexpect.TIMEOUT):
             child.expect(PROMPT, timeout=1.5)
-        assert terminal_idc.calls.count("CreateToken") >= 2  # really polled meanwhile
-        assert terminal_idc.approve(code)
+        assert idc.calls.count("CreateToken") >= 2  # really polled meanwhile
+        assert idc.approve(code)
         child.expect(PROMPT, timeout=30)
         result = ANSI.sub("", child.before).replace("\r\n", "\n").strip().splitlines()
         assert len(result) == 1 and result[0].startswith("Signed in to sso-session corp: token ")
@@ -201,40 +182,40 @@ def test_sso_login_in_a_terminal_waits_for_the_approval_and_reports_before_the_p
         child.sendline("exit")
         child.close(force=True)
     transcript = ANSI.sub("", screen.getvalue())
-    secrets = list(terminal_idc.issued)
+    secrets = list(idc.issued)
     assert len(secrets) >= 3  # client secret, device code, access and refresh tokens
     assert [s[:6] for s in secrets if s in transcript or s[:16] in transcript] == []
     assert "Traceback" not in transcript
 
 
-def test_sso_login_in_a_terminal_ctrl_c_cancels_in_one_line_and_writes_nothing(terminal_idc, aws):
+def test_sso_login_in_a_terminal_ctrl_c_cancels_in_one_line_and_writes_nothing(idc, aws):
     child = spawn(100)
     try:
         run(child, "%load_ext aws_cred_magic")
         run(child, "%aws_use dev")
         child.send("%aws_sso_login sso-a\r")
-        code = waiting_code(child, terminal_idc)
+        code = waiting_code(child, idc)
         child.sendintr()
         child.expect(PROMPT, timeout=30)
         out = ANSI.sub("", child.before).replace("\r\n", "\n")
         lines = [line for line in out.splitlines() if line.strip() and line.strip() != "^C"]
         assert lines == ["UsageError: Sign-in cancelled: nothing was written."], out
         assert "Traceback" not in out and "KeyboardInterrupt" not in out
-        polls = terminal_idc.calls.count("CreateToken")
+        polls = idc.calls.count("CreateToken")
         # The previous session is unchanged, and the poller stopped.
         after = run(
             child, "import boto3; print(session.profile_name, boto3.DEFAULT_SESSION is session)"
         )
         assert after.strip().splitlines()[-1] == "dev True", after
-        assert terminal_idc.calls.count("CreateToken") == polls
+        assert idc.calls.count("CreateToken") == polls
     finally:
         child.sendline("exit")
         child.close(force=True)
     assert sso_cache_files(aws) == []  # no token, no client registration
-    assert terminal_idc.pending_codes() == [code]  # never approved, never used
+    assert idc.pending_codes() == [code]  # never approved, never used
 
 
-def test_sso_login_with_ipythons_own_prompt_toolkit_prompt(terminal_idc, aws):
+def test_sso_login_with_ipythons_own_prompt_toolkit_prompt(idc, aws):
     """Ctrl-C, then an approval, with IPython's default (prompt_toolkit) prompt."""
     child = spawn(100, simple=False)
     painted = re.compile(r"In \[\d+\]:")
@@ -242,13 +223,13 @@ def test_sso_login_with_ipythons_own_prompt_toolkit_prompt(terminal_idc, aws):
         child.send("%load_ext aws_cred_magic\r")
         child.expect(painted)
         child.send("%aws_sso_login sso-a\r")
-        waiting_code(child, terminal_idc)
+        waiting_code(child, idc)
         child.sendintr()
         child.expect(painted, timeout=30)
         cancelled = ANSI.sub("", child.before)
         child.send("%aws_sso_login sso-a\r")
-        code = waiting_code(child, terminal_idc)
-        assert terminal_idc.approve(code)
+        code = waiting_code(child, idc)
+        assert idc.approve(code)
         child.expect(painted, timeout=30)
         approved = ANSI.sub("", child.before)
     finally:

@@ -62,19 +62,6 @@ def wait_for(condition, timeout: float = 10.0, what=lambda: "condition") -> None
     raise AssertionError(f"timed out waiting for {what()}")
 
 
-@pytest.fixture
-def idc(profiles, sts):
-    """The isolated world (profiles + moto STS) with SSO profiles and a local Identity
-    Center that answers at once (interval 0) and hands out moto STS keys."""
-    with open(profiles.config, "a") as handle:
-        handle.write(SSO_CONFIG)
-    server = LocalIdentityCenter(sts_url=sts, interval=0)
-    for name, value in server.endpoint_env().items():
-        profiles.setenv(name, value)
-    yield server
-    server.close()
-
-
 def cache_dir(aws) -> Path:
     return aws.home / ".aws" / "sso" / "cache"
 

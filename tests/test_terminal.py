@@ -13,18 +13,21 @@ import sys
 
 from .conftest import CANARY_SECRET, CANARY_TOKEN, TEMP_KEY_ID
 
+# Terminal IPython as a user starts it, minus what would make the output vary: colours,
+# the banner, their config and history file.
+IPYTHON = [
+    "-m",
+    "IPython",
+    "--simple-prompt",
+    "--quick",
+    "--no-banner",
+    "--colors=nocolor",
+    "--HistoryManager.hist_file=:memory:",
+]
+
 
 def run_ipython(lines: list[str], env: dict[str, str]) -> str:
-    command = [
-        sys.executable,
-        "-m",
-        "IPython",
-        "--simple-prompt",
-        "--quick",
-        "--no-banner",
-        "--colors=nocolor",
-        "--HistoryManager.hist_file=:memory:",
-    ]
+    command = [sys.executable, *IPYTHON]
     done = subprocess.run(
         command,
         input="\n".join(lines) + "\n",
@@ -104,15 +107,7 @@ def test_real_terminal_ctrl_d_and_a_broken_paste_are_one_line(aws):
     aws.write_config("[profile dev]\nregion = us-east-2\n")
     child = pexpect.spawn(
         sys.executable,
-        [
-            "-m",
-            "IPython",
-            "--simple-prompt",
-            "--quick",
-            "--no-banner",
-            "--colors=nocolor",
-            "--HistoryManager.hist_file=:memory:",
-        ],
+        IPYTHON,
         env=dict(os.environ, TERM="dumb"),
         encoding="utf-8",
         timeout=60,
