@@ -41,10 +41,8 @@ class MfaCodeRequired(Exception):  # noqa: N818 - reads as a message
     """Raised instead of prompting when a role needs an MFA code nobody can type."""
 
     def __init__(self) -> None:
-        super().__init__(
-            "this profile's role needs an MFA code: use %aws_use PROFILE (it prompts) or "
-            "type the code in the panel"
-        )
+        # What to do is errors._ADVICE's, added wherever the error is described.
+        super().__init__("this profile's role needs an MFA code")
 
 
 def _refuse_prompt(prompt: str = "") -> str:
